@@ -1,0 +1,154 @@
+/// A template parsed once into segments. Rendering it does no parsing and no hashing, and
+/// allocates only its output.
+public struct CompiledTemplate: Sendable {
+    public static let maxSourceCount = 16 * 1024 * 1024
+
+    let source: TemplateSource
+    let segments: [Segment]
+    let catalogID: UInt64
+    public let placement: Placement
+    /// Every Secrets reference, in source order.
+    public let references: [SecretReference]
+
+    /// The distinct names referenced, as first written in the template, in order of first use.
+    public var referencedNames: [String] {
+        var seen = Set<String>()
+        return references.compactMap { seen.insert($0.name.lowercased()).inserted ? $0.name : nil }
+    }
+
+    /// Parses `source` and binds its references to `table`'s secrets. Throws every syntax
+    /// problem, every unknown name and every value unsafe where it lands, together.
+    public init(
+        _ source: some Collection<UInt8>, table: SecretTable,
+        delimiters: Delimiters = .braces, placement: Placement = .body
+    ) throws(TemplateError) {
+        let source = TemplateSource(source)
+        var builder = CompileVisitor(table: table)
+        source.bytes.withUnsafeBytes { bytes in
+            guard bytes.count <= Self.maxSourceCount else {
+                builder.problems.append(.tooLarge)
+                return
+            }
+            builder.source = bytes
+            builder.guardedEnd = placement.guardedEnd(in: bytes)
+            TemplateScanner(source: bytes, delimiters: delimiters).scan(into: &builder)
+        }
+        if !builder.problems.isEmpty { throw TemplateError(problems: builder.problems) }
+        self.source = source
+        self.segments = builder.segments
+        self.references = builder.references
+        self.catalogID = table.catalogID
+        self.placement = placement
+    }
+
+    /// Renders with `table`, which must come from the catalog the template was compiled with.
+    /// Throws, rendering nothing, if a referenced secret is gone or a value is unsafe where it lands.
+    public func render(with table: SecretTable) throws(TemplateError) -> RenderedOutput {
+        precondition(table.catalogID == catalogID, "a template renders only with tables of the catalog it was compiled with")
+        let output = source.bytes.withUnsafeBytes { bytes in
+            segments.withUnsafeBufferPointer { segments in
+                SegmentRenderer.render(segments, source: bytes, table: table)
+            }
+        }
+        guard let output else { throw TemplateError(problems: problems(with: table)) }
+        return RenderedOutput(bytes: output, generation: table.generation)
+    }
+
+    /// The slow path of a failed render: every reference that cannot be rendered, and why.
+    private func problems(with table: SecretTable) -> [TemplateProblem] {
+        source.bytes.withUnsafeBytes { bytes in
+            zip(segments.filter { !$0.isLiteral }, references).compactMap { segment, reference in
+                let slot = Int(segment.slot)
+                let entry = slot < table.values.count ? table.entries[slot] : ValueEntry(nil)
+                let position = SourcePosition(offset: Int(segment.start), in: bytes)
+                if !entry.isPresent {
+                    return TemplateProblem.unknownSecret(reference.name, at: position)
+                }
+                if segment.guarded && entry.breaksHeaderLine {
+                    return TemplateProblem.unsafeInHeader(reference.name, at: position)
+                }
+                return nil
+            }
+        }
+    }
+}
+
+/// The result of a render: the bytes and the generation of the table they came from.
+public struct RenderedOutput: Sendable {
+    public let bytes: [UInt8]
+    public let generation: UInt64
+}
+
+/// A Secrets reference as written in a template.
+public struct SecretReference: Sendable, Equatable {
+    public let name: String
+    public let filters: [Filter]
+    public let line: Int
+    public let column: Int
+}
+
+/// The template's bytes, shared by copies of a compiled template.
+final class TemplateSource: Sendable {
+    let bytes: [UInt8]
+    init(_ bytes: some Collection<UInt8>) { self.bytes = Array(bytes) }
+}
+
+extension TemplateProblem {
+    static let tooLarge = TemplateProblem(
+        kind: .templateTooLarge, line: 1, column: 1,
+        message: "template larger than \(CompiledTemplate.maxSourceCount) bytes")
+
+    static func unknownSecret(_ name: String, at position: SourcePosition) -> TemplateProblem {
+        TemplateProblem(kind: .unknownSecret, line: position.line, column: position.column,
+                        message: "unknown secret '\(name)'")
+    }
+
+    static func unsafeInHeader(_ name: String, at position: SourcePosition) -> TemplateProblem {
+        TemplateProblem(kind: .unsafeInHeader, line: position.line, column: position.column,
+                        message: "secret '\(name)' contains a line break or NUL and lands in a header or URL; "
+                            + "use a filter (json, url or base64)")
+    }
+
+    init(_ scanned: ScannedProblem, in source: UnsafeRawBufferPointer) {
+        let position = SourcePosition(offset: scanned.offset, in: source)
+        self.init(kind: scanned.kind, line: position.line, column: position.column, message: scanned.message)
+    }
+}
+
+/// Builds segments from the scanner's findings and resolves names against a table.
+private struct CompileVisitor: TemplateVisitor {
+    let table: SecretTable
+    var source = UnsafeRawBufferPointer(start: nil, count: 0)
+    var guardedEnd = 0
+    var segments: [Segment] = []
+    var references: [SecretReference] = []
+    var problems: [TemplateProblem] = []
+
+    init(table: SecretTable) { self.table = table }
+
+    mutating func literal(start: Int, end: Int) {
+        segments.append(.literal(start: start, end: end))
+    }
+
+    mutating func reference(_ scanned: ScannedReference) {
+        let nameBytes = UnsafeRawBufferPointer(rebasing: source[scanned.nameStart..<scanned.nameEnd])
+        let name = String(decoding: nameBytes, as: UTF8.self)
+        let position = SourcePosition(offset: scanned.start, in: source)
+        references.append(SecretReference(name: name, filters: scanned.filters.filters,
+                                          line: position.line, column: position.column))
+        let guarded = scanned.start < guardedEnd && scanned.filters.isEmpty
+        guard let slot = table.index.slot(of: nameBytes), let value = table.values[slot] else {
+            problems.append(.unknownSecret(name, at: position))
+            return
+        }
+        if guarded && value.breaksHeaderLine {
+            problems.append(.unsafeInHeader(name, at: position))
+        }
+        segments.append(Segment(start: Int32(scanned.start), length: 0, slot: Int32(slot),
+                                guarded: guarded, filters: scanned.filters))
+    }
+
+    mutating func problem(_ scanned: ScannedProblem) {
+        problems.append(TemplateProblem(scanned, in: source))
+    }
+}

@@ -1,0 +1,80 @@
+import Testing
+import Resolver
+
+@Suite("Secret catalog")
+struct CatalogTests {
+    @Test func generationsOnlyMoveForward() throws {
+        let catalog = try catalog(["A": "1"])
+        #expect(throws: CatalogError.staleGeneration(current: 1, offered: 1)) {
+            try catalog.apply([.remove(name: "A")], generation: 1)
+        }
+        #expect(catalog.current.contains("a"))
+    }
+
+    @Test func anInvalidNameRejectsTheWholeBatch() throws {
+        let catalog = try catalog(["A": "1"])
+        #expect(throws: CatalogError.invalidName("bad name")) {
+            try catalog.apply([.set(name: "B", value: try SecretValue([1])), .set(name: "bad name", value: try SecretValue([2]))], generation: 2)
+        }
+        #expect(catalog.current.generation == 1)
+        #expect(catalog.current.names == ["A"])
+    }
+
+    @Test func namesAreUniqueCaseInsensitivelyAndKeepTheirFirstSpelling() throws {
+        let catalog = try catalog(["MySecret": "1"])
+        try catalog.apply([.set(name: "MYSECRET", value: try SecretValue(Array("2".utf8)))], generation: 2)
+        #expect(catalog.current.names == ["MySecret"])
+        #expect(try catalog.current.renderBoth("{{Secrets.mysecret}}") == "2")
+    }
+
+    @Test func aBatchThatCreatesTheSameNameTwiceKeepsTheLastValue() throws {
+        let catalog = SecretCatalog()
+        try catalog.apply([.set(name: "New", value: try SecretValue([0x31])), .set(name: "NEW", value: try SecretValue([0x32]))], generation: 1)
+        #expect(catalog.current.names == ["New"])
+        #expect(try catalog.current.renderBoth("{{Secrets.new}}") == "2")
+    }
+
+    @Test func deleteAndRecreate() throws {
+        let catalog = try catalog(["A": "1", "B": "2"])
+        try catalog.apply([.remove(name: "a")], generation: 2)
+        #expect(catalog.current.names == ["B"])
+        #expect(catalog.current.count == 1)
+        try catalog.apply([.set(name: "a", value: try SecretValue(Array("3".utf8)))], generation: 3)
+        #expect(try catalog.current.renderBoth("{{Secrets.A}}{{Secrets.B}}") == "32")
+    }
+
+    @Test func replaceAllInstallsExactlyTheGivenSecrets() throws {
+        let catalog = try catalog(["A": "1", "B": "2"])
+        let compiled = try CompiledTemplate(Array("{{Secrets.B}}".utf8), table: catalog.current)
+        try catalog.replaceAll(with: [(name: "b", value: try SecretValue(Array("20".utf8))), (name: "C", value: try SecretValue(Array("30".utf8)))], generation: 5)
+        #expect(catalog.current.names == ["B", "C"])
+        #expect(try compiled.render(with: catalog.current).bytes == Array("20".utf8))
+        #expect(catalog.current.generation == 5)
+    }
+
+    @Test func oldTablesStayIntactAfterASwap() throws {
+        let catalog = try catalog(["A": "old"])
+        let before = catalog.current
+        try catalog.apply([.set(name: "A", value: try SecretValue(Array("new".utf8)))], generation: 2)
+        #expect(try before.renderBoth("{{Secrets.A}}") == "old")
+        #expect(try catalog.current.renderBoth("{{Secrets.A}}") == "new")
+    }
+
+    @Test func valuesAreBoundedAndNeverPrinted() throws {
+        #expect(throws: SecretValueError.empty) { try SecretValue([UInt8]()) }
+        #expect(throws: SecretValueError.tooLarge) { try SecretValue([UInt8](repeating: 1, count: SecretValue.maxCount + 1)) }
+        let value = try SecretValue(Array("hunter2".utf8))
+        #expect("\(value)" == "SecretValue(7 bytes)")
+        #expect(value.hasSameBytes(as: Array("hunter2".utf8)))
+        #expect(!value.hasSameBytes(as: Array("hunter3".utf8)))
+    }
+
+    @Test func aThousandSecretsAllResolve() throws {
+        let catalog = SecretCatalog()
+        try catalog.apply((0..<1_000).map { .set(name: "Secret_\($0)", value: try SecretValue(Array("v\($0)".utf8))) }, generation: 1)
+        for index in stride(from: 0, to: 1_000, by: 37) {
+            #expect(try catalog.current.renderBoth("{{Secrets.SECRET_\(index)}}") == "v\(index)")
+        }
+        #expect(catalog.current.problems("{{Secrets.Secret_1000}}").map(\.kind) == [.unknownSecret])
+    }
+}

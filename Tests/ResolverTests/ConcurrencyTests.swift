@@ -1,0 +1,52 @@
+import Dispatch
+import Synchronization
+import Testing
+import Resolver
+
+@Suite("Table swaps under concurrent renders")
+struct ConcurrencyTests {
+    /// Writers install generation g with A = "A<g>" and B = "B<g>"; every render on every
+    /// thread must pair A and B of one generation, the one it reports.
+    @Test func everyRenderUsesExactlyOneGeneration() throws {
+        let catalog = SecretCatalog()
+        @Sendable func values(_ generation: UInt64) throws -> [SecretChange] {
+            [.set(name: "A", value: try SecretValue(Array("A\(generation)".utf8))),
+             .set(name: "B", value: try SecretValue(Array("B\(generation)".utf8)))]
+        }
+        try catalog.apply(values(1), generation: 1)
+        let template = Array("{{Secrets.A}}:{{Secrets.b}}".utf8)
+        let compiled = try CompiledTemplate(template, table: catalog.current)
+        let finalGeneration: UInt64 = 3_000
+        let done = Atomic<Bool>(false)
+        let renders = Atomic<Int>(0)
+        let mismatches = Atomic<Int>(0)
+        let generationsSeen = Mutex<Set<UInt64>>([])
+
+        DispatchQueue.concurrentPerform(iterations: 5) { worker in
+            if worker == 0 {
+                for generation in 2...finalGeneration { try! catalog.apply(values(generation), generation: generation) }
+                done.store(true, ordering: .releasing)
+                return
+            }
+            var seen = Set<UInt64>()
+            var last: UInt64 = 0
+            repeat {
+                let table = catalog.current
+                let output = worker % 2 == 0 ? try! compiled.render(with: table) : try! table.render(template)
+                let text = String(decoding: output.bytes, as: UTF8.self)
+                if text != "A\(output.generation):B\(output.generation)" || output.generation < last {
+                    mismatches.add(1, ordering: .relaxed)
+                }
+                last = output.generation
+                seen.insert(output.generation)
+                renders.add(1, ordering: .relaxed)
+            } while !done.load(ordering: .acquiring)
+            generationsSeen.withLock { $0.formUnion(seen) }
+        }
+        #expect(mismatches.load(ordering: .relaxed) == 0)
+        #expect(renders.load(ordering: .relaxed) > 0)
+        #expect(catalog.current.generation == finalGeneration)
+        #expect(try compiled.render(with: catalog.current).bytes == Array("A3000:B3000".utf8))
+        #expect(generationsSeen.withLock { $0.count } > 1, "renders should have run across several swaps")
+    }
+}
