@@ -6,13 +6,63 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Resolver", targets: ["Resolver"]),
+        .executable(name: "coffer", targets: ["coffer"]),
     ],
-    dependencies: [],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+    ],
     targets: [
+        // MARK: System libraries
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CCofferShims"),
+
         // MARK: Resolver — templates and the secret table; depends on nothing of the project.
         .target(name: "Resolver"),
         .testTarget(name: "ResolverTests", dependencies: ["Resolver"]),
 
         // MARK: Raft — consensus as a pure state machine, its simulator and checker.
+
+        // MARK: Storage and crypto
+        .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),
+        .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"]),
+        .target(name: "CofferStore", dependencies: ["CLMDB", "CofferCrypto"]),
+        .testTarget(name: "CofferStoreTests", dependencies: ["CofferStore", "CofferCrypto"]),
+
+        // MARK: The node, its API and the executable
+        .target(name: "CofferNode", dependencies: [
+            "CofferStore", "CofferCrypto", "Resolver",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "CofferAPI", dependencies: [
+            "CofferNode", "CofferStore", "CofferCrypto", "Resolver",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+        .target(name: "CofferClient", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "coffer", dependencies: [
+            "CofferAPI", "CofferNode", "CofferClient", "CofferCrypto", "CofferStore", "CCofferShims",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CofferClient"]),
     ]
 )

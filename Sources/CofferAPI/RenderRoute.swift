@@ -1,0 +1,68 @@
+import CofferNode
+import CofferStore
+import HTTPTypes
+import Hummingbird
+import Metrics
+import NIOCore
+import Resolver
+
+/// `POST /v1/render`: the body is a template, the answer the rendered bytes, with the table
+/// generation they came from in `Coffer-Generation`.
+struct RenderRoute {
+    let node: Node
+    let auth: Authorization
+    private let renders = Counter(label: "coffer_renders_total")
+    private let failures = Counter(label: "coffer_render_failures_total")
+
+    init(node: Node, auth: Authorization) {
+        self.node = node
+        self.auth = auth
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/v1/render") { request, _ in try await render(request) }
+    }
+
+    private func render(_ request: Request) async throws -> Response {
+        _ = try auth.require(.render, for: request)
+        let query = request.uri.queryParameters
+        let placement: Placement
+        switch query["placement"].map(String.init) ?? "body" {
+        case "body": placement = .body
+        case "header", "url": placement = .headerOrURL
+        case "http": placement = .rawHTTPRequest
+        default: throw APIError.badRequest("placement must be body, header, url or http")
+        }
+        let delimiters: Delimiters
+        switch (query["open"], query["close"]) {
+        case (nil, nil): delimiters = .braces
+        case (let open?, let close?):
+            do { delimiters = try Delimiters(open: String(open), close: String(close)) } catch {
+                throw APIError.badRequest("invalid delimiters: \(error)")
+            }
+        default: throw APIError.badRequest("give both 'open' and 'close', or neither")
+        }
+        let template = try await JSONBody.collect(request)
+        let result = template.withUnsafeReadableBytes { bytes in
+            Result { () throws(TemplateError) in try node.render(bytes, delimiters: delimiters, placement: placement) }
+        }
+        switch result {
+        case .success(let output):
+            renders.increment()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/octet-stream", .cofferGeneration: String(output.generation)],
+                body: .init(byteBuffer: ByteBuffer(bytes: output.bytes)))
+        case .failure(let error):
+            failures.increment()
+            let items = error.problems.map {
+                TemplateErrorsResponse.Item(line: $0.line, column: $0.column, kind: $0.kind.rawValue, message: $0.message)
+            }
+            return try JSONBody.response(TemplateErrorsResponse(errors: items), status: .unprocessableContent)
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let cofferGeneration = HTTPField.Name("Coffer-Generation")!
+}

@@ -1,0 +1,94 @@
+import CofferCrypto
+import CofferNode
+import CofferStore
+import Foundation
+import Hummingbird
+import Resolver
+
+/// `/v1/secrets`: create, list, show, rotate, delete. Values go in; only a generated value
+/// ever comes out, once, in the answer that made it.
+struct SecretRoutes {
+    let node: Node
+    let auth: Authorization
+
+    struct ValueRequest: Decodable {
+        let name: String?
+        let value: String?
+        let generate: Generate?
+
+        struct Generate: Decodable {
+            let length: Int?
+        }
+
+        func source() throws -> Node.ValueSource {
+            switch (value, generate) {
+            case (let value?, nil): return .given(SecureBytes(copying: Array(value.utf8)))
+            case (nil, let generate?): return .generate(length: generate.length ?? ValueGenerator.defaultLength)
+            case (nil, nil): throw APIError.badRequest("give either 'value' or 'generate'")
+            case (.some, .some): throw APIError.badRequest("give either 'value' or 'generate', not both")
+            }
+        }
+    }
+
+    struct Written: Encodable {
+        let name: String
+        let version: UInt64
+        let createdAt: String?
+        let updatedAt: String?
+        let rotationID: String?
+        let value: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, version, value, createdAt = "created_at", updatedAt = "updated_at", rotationID = "rotation_id"
+        }
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/v1/secrets") { request, _ in try await create(request) }
+        router.get("/v1/secrets") { request, _ in
+            _ = try auth.require(.admin, .audit, for: request)
+            return try JSONBody.response(["secrets": try node.secrets().map { SecretView($0, withVersions: false) }])
+        }
+        router.get("/v1/secrets/{name}") { request, context in
+            _ = try auth.require(.admin, .audit, for: request)
+            let name = try context.parameters.require("name")
+            return try JSONBody.response(SecretView(try node.secret(named: name), withVersions: true))
+        }
+        router.put("/v1/secrets/{name}") { request, context in try await rotate(request, name: try context.parameters.require("name")) }
+        router.delete("/v1/secrets/{name}") { request, context in
+            let caller = try auth.require(.admin, for: request)
+            try await node.deleteSecret(name: try context.parameters.require("name"), by: caller.actor)
+            return Response(status: .noContent)
+        }
+    }
+
+    private func create(_ request: Request) async throws -> Response {
+        let caller = try auth.require(.admin, for: request)
+        let body = try await JSONBody.decode(ValueRequest.self, from: request)
+        guard let name = body.name else { throw APIError.badRequest("the field 'name' is required") }
+        let (record, generated) = try await node.createSecret(name: name, value: try body.source(), by: caller.actor)
+        return try JSONBody.response(
+            Written(name: record.name, version: record.currentVersion, createdAt: Timestamp.iso8601(record.createdAt),
+                    updatedAt: nil, rotationID: nil, value: generated.map(Self.text)),
+            status: .created)
+    }
+
+    private func rotate(_ request: Request, name: String) async throws -> Response {
+        let caller = try auth.require(.admin, for: request)
+        let body = try await JSONBody.decode(ValueRequest.self, from: request)
+        if let bodyName = body.name, bodyName.lowercased() != name.lowercased() {
+            throw APIError.badRequest("the name in the body differs from the one in the path")
+        }
+        let rotation = try await node.rotate([(name, try body.source())], by: caller.actor)
+        let record = rotation.records[0]
+        return try JSONBody.response(
+            Written(name: record.name, version: record.currentVersion, createdAt: nil,
+                    updatedAt: Timestamp.iso8601(record.updatedAt), rotationID: rotation.id,
+                    value: rotation.generated[record.name].map(Self.text)))
+    }
+
+    /// A generated value as text: it is letters and digits only.
+    static func text(_ value: SecureBytes) -> String {
+        value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    }
+}

@@ -1,0 +1,46 @@
+import CofferNode
+import CofferStore
+import Hummingbird
+
+/// `/v1/tokens` (admin) and `/v1/audit` (admin, audit).
+struct TokenRoutes {
+    let node: Node
+    let auth: Authorization
+
+    struct CreateRequest: Decodable {
+        let role: String
+        let name: String?
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/v1/tokens") { request, _ in
+            let caller = try auth.require(.admin, for: request)
+            let body = try await JSONBody.decode(CreateRequest.self, from: request)
+            guard let role = Role(rawValue: body.role) else {
+                throw APIError.badRequest("role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let name = body.name ?? role.rawValue
+            guard (1...100).contains(name.count), name.allSatisfy({ !$0.isNewline }) else {
+                throw APIError.badRequest("a token name is 1 to 100 characters on one line")
+            }
+            let (token, record) = try await node.createToken(role: role, name: name, by: caller.actor)
+            return try JSONBody.response(TokenView(record, token: token), status: .created)
+        }
+        router.get("/v1/tokens") { request, _ in
+            _ = try auth.require(.admin, for: request)
+            return try JSONBody.response(["tokens": try node.tokens().map { TokenView($0) }])
+        }
+        router.delete("/v1/tokens/{id}") { request, context in
+            let caller = try auth.require(.admin, for: request)
+            try await node.revokeToken(id: try context.parameters.require("id"), by: caller.actor)
+            return Response(status: .noContent)
+        }
+        router.get("/v1/audit") { request, _ in
+            _ = try auth.require(.admin, .audit, for: request)
+            let query = request.uri.queryParameters
+            let after = query["after"].flatMap { UInt64($0) } ?? 0
+            let limit = min(query["limit"].flatMap { Int($0) } ?? 1_000, 10_000)
+            return try JSONBody.response(["events": try node.audit(after: after, limit: limit).map(AuditView.init)])
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import CofferCrypto
+
+/// A change to the keyspace. Every change is a command, applied in log order by
+/// `Keyspace.apply`; the same commands in the same order give the same keyspace on every
+/// node. Commands carry ciphertext only, sealed before they are proposed, and the time at
+/// which they were proposed, so applying them reads no clock.
+public enum Command: Codable, Sendable, Equatable {
+    case createSecret(name: String, value: SealedValue, at: Int64, by: Actor)
+    /// Replaces every listed secret's value in one step. `version` is the version each
+    /// becomes, fixed when the values were sealed (it is bound into their ciphertext).
+    case rotateSecrets(id: String, items: [RotationItem], at: Int64, by: Actor)
+    case deleteSecret(name: String, at: Int64, by: Actor)
+    case createToken(TokenRecord)
+    case revokeToken(id: String, at: Int64, by: Actor)
+    /// The first tokens of a new keyspace; applies only once in its life.
+    case bootstrapTokens([TokenRecord])
+}
+
+public struct RotationItem: Codable, Sendable, Equatable {
+    public let name: String
+    public let version: UInt64
+    public let value: SealedValue
+
+    public init(name: String, version: UInt64, value: SealedValue) {
+        self.name = name
+        self.version = version
+        self.value = value
+    }
+}
+
+/// Why a command changed nothing. Deterministic: every node rejects the same commands.
+public enum Rejection: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+    case invalidName(String)
+    case nameTaken(String)
+    case notFound(String)
+    /// The secret moved to another version between sealing and applying; retry.
+    case versionConflict(String)
+    case tokenNotFound(String)
+    case duplicateInRotation(String)
+    case alreadyBootstrapped
+
+    public var description: String {
+        switch self {
+        case .invalidName: "invalid secret name: a secret name is 1 to 128 characters of A-Z, a-z, 0-9, '_' and '-'"
+        case .nameTaken(let name): "a secret named '\(name)' already exists (names are case-insensitive)"
+        case .notFound(let name): "no secret named '\(name)'"
+        case .versionConflict(let name): "secret '\(name)' changed while this request was in flight; retry"
+        case .tokenNotFound(let id): "no token with id '\(id)'"
+        case .duplicateInRotation(let name): "secret '\(name)' is listed twice in one rotation"
+        case .alreadyBootstrapped: "the keyspace already has its first tokens"
+        }
+    }
+}
+
+/// What an applied command did.
+public enum CommandOutcome: Sendable, Equatable {
+    case secretCreated(SecretRecord)
+    case secretsRotated([SecretRecord])
+    case secretDeleted(String)
+    case tokenCreated(TokenRecord)
+    case tokenRevoked(String)
+    case bootstrapped
+}
+
+/// How the value a render can see changed, for the node to update its secret table.
+public enum ValueChange: Sendable, Equatable {
+    case set(name: String, version: UInt64, value: SealedValue)
+    case remove(name: String)
+}
+
+public struct AppliedCommand: Sendable {
+    public let index: UInt64
+    public let result: Result<CommandOutcome, Rejection>
+    public let valueChanges: [ValueChange]
+}

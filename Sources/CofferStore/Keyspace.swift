@@ -1,0 +1,277 @@
+import CofferCrypto
+import Foundation
+
+/// A node's keyspace in one LMDB environment: secrets' metadata, their sealed values, tokens,
+/// the audit trail, and the index of the last applied log entry. Commands are applied in
+/// batches, each batch and its applied index in one write transaction.
+public final class Keyspace: @unchecked Sendable {
+    public let environment: LMDBEnvironment
+    public let masterKey: MasterKey
+
+    enum Table {
+        static let meta = "meta"
+        static let secrets = "secrets"
+        static let values = "values"
+        static let tokens = "tokens"
+        static let audit = "audit"
+        static let all = [meta, secrets, values, tokens, audit]
+    }
+
+    enum MetaKey {
+        static let appliedIndex = Array("applied_index".utf8)
+        static let keyCheck = Array("master_key_check".utf8)
+        static let bootstrapped = Array("bootstrapped".utf8)
+    }
+
+    /// How many sealed versions of a secret are kept: the current one and the one before
+    /// (for rollback). Older versions keep their metadata only.
+    static let sealedVersionsKept: UInt64 = 2
+
+    /// Opens the keyspace in `directory` (which must exist). A new keyspace records the
+    /// master key's check value; an existing one refuses a key whose check value differs.
+    public init(directory: String, masterKey: MasterKey, extraTables: [String] = []) throws {
+        environment = try LMDBEnvironment(directory: directory, names: Table.all + extraTables)
+        self.masterKey = masterKey
+        try environment.write { txn in
+            if let stored = try txn.get(Table.meta, MetaKey.keyCheck) {
+                guard masterKey.matches(checkValue: stored) else { throw StoreError.wrongMasterKey }
+            } else {
+                try txn.put(Table.meta, MetaKey.keyCheck, masterKey.checkValue)
+            }
+        }
+    }
+
+    // MARK: Applying
+
+    /// Applies `commands` with consecutive log indexes in one write transaction that also
+    /// records the last index. Entries at or below the applied index were applied before
+    /// (a replay after a crash) and are skipped.
+    public func apply(_ commands: [(index: UInt64, command: Command)]) throws -> [AppliedCommand] {
+        try environment.write { txn in
+            var applied = try Self.appliedIndex(txn)
+            var results: [AppliedCommand] = []
+            for (index, command) in commands where index > applied {
+                var changes: [ValueChange] = []
+                let result = try Self.apply(command, index: index, in: txn, changes: &changes)
+                results.append(AppliedCommand(index: index, result: result, valueChanges: changes))
+                applied = index
+            }
+            try txn.put(Table.meta, MetaKey.appliedIndex, applied.bigEndianBytes)
+            return results
+        }
+    }
+
+    /// Records an index as applied without a command (a Raft entry that carries none).
+    public func advanceApplied(to index: UInt64) throws {
+        try environment.write { txn in
+            if index > (try Self.appliedIndex(txn)) {
+                try txn.put(Table.meta, MetaKey.appliedIndex, index.bigEndianBytes)
+            }
+        }
+    }
+
+    private static func apply(
+        _ command: Command, index: UInt64, in txn: LMDBTransaction, changes: inout [ValueChange]
+    ) throws -> Result<CommandOutcome, Rejection> {
+        switch command {
+        case .createSecret(let name, let value, let at, let by):
+            guard isValidName(name) else { return .failure(.invalidName(name)) }
+            guard try secret(named: name, in: txn) == nil else { return .failure(.nameTaken(name)) }
+            let record = SecretRecord(
+                name: name, currentVersion: 1, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by,
+                versions: [VersionInfo(version: 1, createdAt: at, createdBy: by, rotationID: nil)])
+            try put(record, in: txn)
+            try txn.put(Table.values, valueKey(name, 1), encode(value))
+            try audit(index, 0, at, by, "secret.create", name, version: 1, rotationID: nil, in: txn)
+            changes.append(.set(name: name, version: 1, value: value))
+            return .success(.secretCreated(record))
+
+        case .rotateSecrets(let id, let items, let at, let by):
+            var records: [SecretRecord] = []
+            var seen = Set<String>()
+            for item in items {
+                guard seen.insert(folded(item.name)).inserted else { return .failure(.duplicateInRotation(item.name)) }
+                guard var record = try secret(named: item.name, in: txn) else { return .failure(.notFound(item.name)) }
+                guard item.version == record.currentVersion + 1 else { return .failure(.versionConflict(record.name)) }
+                record.currentVersion = item.version
+                record.updatedAt = at
+                record.updatedBy = by
+                record.versions.append(VersionInfo(version: item.version, createdAt: at, createdBy: by, rotationID: id))
+                records.append(record)
+            }
+            for (offset, (item, record)) in zip(items, records).enumerated() {
+                try put(record, in: txn)
+                try txn.put(Table.values, valueKey(item.name, item.version), encode(item.value))
+                if item.version > sealedVersionsKept {
+                    try txn.delete(Table.values, valueKey(item.name, item.version - sealedVersionsKept))
+                }
+                try audit(index, UInt16(offset), at, by, "secret.rotate", record.name, version: item.version,
+                          rotationID: id, in: txn)
+                changes.append(.set(name: record.name, version: item.version, value: item.value))
+            }
+            return .success(.secretsRotated(records))
+
+        case .deleteSecret(let name, let at, let by):
+            guard let record = try secret(named: name, in: txn) else { return .failure(.notFound(name)) }
+            try txn.delete(Table.secrets, Array(folded(name).utf8))
+            for (key, _) in try txn.scan(Table.values, prefix: valuePrefix(name)) {
+                try txn.delete(Table.values, key)
+            }
+            try audit(index, 0, at, by, "secret.delete", record.name, version: record.currentVersion, rotationID: nil, in: txn)
+            changes.append(.remove(name: record.name))
+            return .success(.secretDeleted(record.name))
+
+        case .createToken(let token):
+            try txn.put(Table.tokens, Array(token.id.utf8), encode(token))
+            try audit(index, 0, token.createdAt, token.createdBy, "token.create", "\(token.id) (\(token.role.rawValue))",
+                      version: nil, rotationID: nil, in: txn)
+            return .success(.tokenCreated(token))
+
+        case .revokeToken(let id, let at, let by):
+            guard try txn.delete(Table.tokens, Array(id.utf8)) else { return .failure(.tokenNotFound(id)) }
+            try audit(index, 0, at, by, "token.revoke", id, version: nil, rotationID: nil, in: txn)
+            return .success(.tokenRevoked(id))
+
+        case .bootstrapTokens(let tokens):
+            guard try txn.get(Table.meta, MetaKey.bootstrapped) == nil else { return .failure(.alreadyBootstrapped) }
+            for token in tokens { try txn.put(Table.tokens, Array(token.id.utf8), encode(token)) }
+            try txn.put(Table.meta, MetaKey.bootstrapped, [1])
+            return .success(.bootstrapped)
+        }
+    }
+
+    // MARK: Reading
+
+    public var appliedIndex: UInt64 {
+        get throws { try environment.read { txn in try Self.appliedIndex(txn) } }
+    }
+
+    /// All secrets' metadata, ordered by folded name.
+    public func secrets() throws -> [SecretRecord] {
+        try environment.read { txn in
+            var records: [SecretRecord] = []
+            for entry in try txn.scan(Table.secrets) { records.append(try decode(SecretRecord.self, entry.value)) }
+            return records
+        }
+    }
+
+    public func secret(named name: String) throws -> SecretRecord? {
+        try environment.read { txn in try Self.secret(named: name, in: txn) }
+    }
+
+    /// The sealed value of one version, if it is still kept.
+    public func sealedValue(named name: String, version: UInt64) throws -> SealedValue? {
+        try environment.read { txn in
+            try txn.get(Table.values, Self.valueKey(name, version)).map { bytes in
+                try decode(SealedValue.self, bytes)
+            }
+        }
+    }
+
+    /// Every secret's current sealed value, with the applied index they are current at.
+    public func currentValues() throws -> (appliedIndex: UInt64, values: [(name: String, version: UInt64, value: SealedValue)]) {
+        try environment.read { txn in
+            var values: [(name: String, version: UInt64, value: SealedValue)] = []
+            for entry in try txn.scan(Table.secrets) {
+                let record = try decode(SecretRecord.self, entry.value)
+                guard let bytes = try txn.get(Table.values, Self.valueKey(record.name, record.currentVersion)) else {
+                    throw StoreError.corrupt("no sealed value for the current version of a secret")
+                }
+                values.append((record.name, record.currentVersion, try decode(SealedValue.self, bytes)))
+            }
+            return (try Self.appliedIndex(txn), values)
+        }
+    }
+
+    public func tokens() throws -> [TokenRecord] {
+        try environment.read { txn in
+            var tokens: [TokenRecord] = []
+            for entry in try txn.scan(Table.tokens) { tokens.append(try decode(TokenRecord.self, entry.value)) }
+            return tokens
+        }
+    }
+
+    public func token(id: String) throws -> TokenRecord? {
+        try environment.read { txn in
+            try txn.get(Table.tokens, Array(id.utf8)).map { bytes in try decode(TokenRecord.self, bytes) }
+        }
+    }
+
+    /// Audit events after log index `after`, oldest first.
+    public func audit(after: UInt64 = 0, limit: Int = 1_000) throws -> [AuditEvent] {
+        try environment.read { txn in
+            var events: [AuditEvent] = []
+            for entry in try txn.scan(Table.audit, from: (after + 1).bigEndianBytes, limit: limit, while: { _ in true }) {
+                events.append(try decode(AuditEvent.self, entry.value))
+            }
+            return events
+        }
+    }
+
+    // MARK: Encoding
+
+    static func appliedIndex(_ txn: LMDBTransaction) throws -> UInt64 {
+        guard let bytes = try txn.get(Table.meta, MetaKey.appliedIndex) else { return 0 }
+        guard let index = UInt64(bigEndianBytes: bytes) else { throw StoreError.corrupt("applied index") }
+        return index
+    }
+
+    private static func secret(named name: String, in txn: LMDBTransaction) throws -> SecretRecord? {
+        guard isValidName(name) else { return nil }
+        return try txn.get(Table.secrets, Array(folded(name).utf8)).map { bytes in
+            try decode(SecretRecord.self, bytes)
+        }
+    }
+
+    private static func put(_ record: SecretRecord, in txn: LMDBTransaction) throws {
+        try txn.put(Table.secrets, Array(folded(record.name).utf8), encode(record))
+    }
+
+    private static func audit(
+        _ index: UInt64, _ offset: UInt16, _ at: Int64, _ actor: Actor, _ action: String, _ target: String,
+        version: UInt64?, rotationID: String?, in txn: LMDBTransaction
+    ) throws {
+        let event = AuditEvent(index: index, at: at, actor: actor, action: action, target: target,
+                               version: version, rotationID: rotationID)
+        try txn.put(Table.audit, index.bigEndianBytes + [UInt8(offset >> 8), UInt8(offset & 0xFF)], encode(event))
+    }
+
+    static func folded(_ name: String) -> String { name.lowercased() }
+
+    /// The same rule as the resolver's: 1–128 of `[A-Za-z0-9_-]`. Checked again here because
+    /// commands also arrive from the log.
+    static func isValidName(_ name: String) -> Bool {
+        (1...128).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F || byte == 0x2D
+        }
+    }
+
+    static func valuePrefix(_ name: String) -> [UInt8] { Array(folded(name).utf8) + [0] }
+
+    static func valueKey(_ name: String, _ version: UInt64) -> [UInt8] { valuePrefix(name) + version.bigEndianBytes }
+}
+
+func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+    do { return Array(try JSONEncoder.sorted.encode(value)) } catch { throw StoreError.corrupt("cannot encode \(Value.self)") }
+}
+
+func decode<Value: Decodable>(_ type: Value.Type, _ bytes: [UInt8]) throws -> Value {
+    do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch { throw StoreError.corrupt("cannot decode \(Value.self)") }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
+
+extension UInt64 {
+    public var bigEndianBytes: [UInt8] { withUnsafeBytes(of: bigEndian) { Array($0) } }
+
+    public init?(bigEndianBytes bytes: [UInt8]) {
+        guard bytes.count == 8 else { return nil }
+        self = bytes.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}

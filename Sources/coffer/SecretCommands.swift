@@ -1,0 +1,158 @@
+import ArgumentParser
+import CofferClient
+import Foundation
+
+struct SecretCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secret", abstract: "Create, list, show, rotate and delete secrets.",
+        subcommands: [Create.self, List.self, Show.self, Rotate.self, Delete.self])
+
+    /// Where a new value comes from: stdin (default), a file, or the server's generator.
+    struct ValueOptions: ParsableArguments {
+        @Flag(help: "Have the server generate a random value; it is printed once.")
+        var generate = false
+
+        @Option(help: "Length of a generated value (8-4096).")
+        var length: Int?
+
+        @Option(help: "Read the value from this file, byte for byte.")
+        var valueFile: String?
+
+        func validate() throws {
+            if generate && valueFile != nil { throw ValidationError("give --generate or --value-file, not both") }
+            if length != nil && !generate { throw ValidationError("--length goes with --generate") }
+        }
+
+        /// The JSON fields that carry the value.
+        func body() throws -> [String: Any] {
+            if generate { return ["generate": length.map { ["length": $0] } ?? [:]] }
+            let bytes: [UInt8]
+            if let valueFile {
+                guard let data = FileManager.default.contents(atPath: valueFile) else {
+                    throw ValidationError("cannot read \(valueFile)")
+                }
+                bytes = Array(data)
+            } else {
+                bytes = try ValueInput.fromStandardInput()
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw ValidationError("the value must be UTF-8 text")
+            }
+            return ["value": text]
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a secret. The value comes from stdin unless --generate or --value-file.")
+
+        @Argument(help: "The secret's name: 1-128 of A-Z a-z 0-9 _ -, unique in any case.")
+        var name: String
+
+        @OptionGroup var value: ValueOptions
+
+        func run() async throws {
+            var body = try value.body()
+            body["name"] = name
+            try await ClientRun.with { client in
+                let response = try ClientRun.expect(try await client.json(.POST, "/v1/secrets", body), 201)
+                let object = ClientRun.object(response)
+                Output.note("Created secret '\(object["name"] ?? name)' (version \(object["version"] ?? 1)).")
+                if let generated = object["value"] as? String {
+                    Output.note("The generated value is shown this once:")
+                    Output.line(generated)
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List secrets (metadata only).")
+
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let response = try ClientRun.expect(try await client.send(.GET, "/v1/secrets"), 200)
+                if json { return Output.raw(response.body + [0x0A]) }
+                let secrets = ClientRun.object(response)["secrets"] as? [[String: Any]] ?? []
+                Output.table([["NAME", "VERSION", "UPDATED", "BY"]] + secrets.map {
+                    ["\($0["name"] ?? "")", "\($0["version"] ?? "")", "\($0["updated_at"] ?? "")", "\($0["updated_by"] ?? "")"]
+                })
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a secret's metadata and versions (never its value).")
+
+        @Argument var name: String
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let response = try ClientRun.expect(try await client.send(.GET, "/v1/secrets/\(pathSegment(name))"), 200)
+                if json { return Output.raw(response.body + [0x0A]) }
+                let object = ClientRun.object(response)
+                for key in ["name", "version", "created_at", "created_by", "updated_at", "updated_by"] {
+                    Output.line("\(key.padding(toLength: 11, withPad: " ", startingAt: 0)) \(object[key] ?? "")")
+                }
+                for version in object["versions"] as? [[String: Any]] ?? [] {
+                    Output.line("version \(version["version"] ?? "")  \(version["created_at"] ?? "")  \(version["created_by"] ?? "")")
+                }
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a secret a new value. The value comes from stdin unless --generate or --value-file.")
+
+        @Argument var name: String
+        @OptionGroup var value: ValueOptions
+
+        func run() async throws {
+            let body = try value.body()
+            try await ClientRun.with { client in
+                let response = try ClientRun.expect(try await client.json(.PUT, "/v1/secrets/\(pathSegment(name))", body), 200)
+                let object = ClientRun.object(response)
+                Output.note("Rotated secret '\(object["name"] ?? name)' to version \(object["version"] ?? "?").")
+                if let generated = object["value"] as? String {
+                    Output.note("The generated value is shown this once:")
+                    Output.line(generated)
+                }
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a secret and all its versions.")
+
+        @Argument var name: String
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                _ = try ClientRun.expect(try await client.send(.DELETE, "/v1/secrets/\(pathSegment(name))"), 204)
+                Output.note("Deleted secret '\(name)'.")
+            }
+        }
+    }
+}
+
+enum ValueInput {
+    /// All of stdin, less one trailing line break (what `echo` or a here-string adds). At a
+    /// terminal it prompts without echo.
+    static func fromStandardInput() throws -> [UInt8] {
+        var bytes: [UInt8]
+        if isatty(STDIN_FILENO) == 1 {
+            guard let entered = getpass("Value (not echoed): ") else { throw ValidationError("no value entered") }
+            bytes = Array(String(cString: entered).utf8)
+        } else {
+            bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+        }
+        if bytes.last == 0x0A { bytes.removeLast() }
+        if bytes.last == 0x0D { bytes.removeLast() }
+        guard !bytes.isEmpty else { throw ValidationError("the value is empty (pipe it on stdin, or use --value-file or --generate)") }
+        return bytes
+    }
+}

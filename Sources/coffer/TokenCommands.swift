@@ -1,0 +1,76 @@
+import ArgumentParser
+import CofferClient
+import Foundation
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Create, list and revoke API tokens.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token; it is printed once.")
+
+        @Option(help: "admin, render or audit.") var role: String
+        @Option(help: "A label for the token.") var name: String?
+
+        func run() async throws {
+            var body: [String: Any] = ["role": role]
+            if let name { body["name"] = name }
+            try await ClientRun.with { client in
+                let object = ClientRun.object(try ClientRun.expect(try await client.json(.POST, "/v1/tokens", body), 201))
+                Output.note("Created \(object["role"] ?? role) token \(object["id"] ?? "") ('\(object["name"] ?? "")'); it is shown this once:")
+                Output.line("\(object["token"] ?? "")")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (never the tokens themselves).")
+
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let response = try ClientRun.expect(try await client.send(.GET, "/v1/tokens"), 200)
+                if json { return Output.raw(response.body + [0x0A]) }
+                let tokens = ClientRun.object(response)["tokens"] as? [[String: Any]] ?? []
+                Output.table([["ID", "ROLE", "NAME", "CREATED"]] + tokens.map {
+                    ["\($0["id"] ?? "")", "\($0["role"] ?? "")", "\($0["name"] ?? "")", "\($0["created_at"] ?? "")"]
+                })
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by id.")
+
+        @Argument var id: String
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                _ = try ClientRun.expect(try await client.send(.DELETE, "/v1/tokens/\(pathSegment(id))"), 204)
+                Output.note("Revoked token \(id).")
+            }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Show the audit trail: who created, rotated and deleted what, and when.")
+
+    @Option(help: "Only events after this log index.") var after: UInt64 = 0
+    @Flag(help: "Print the API's JSON.") var json = false
+
+    func run() async throws {
+        try await ClientRun.with { client in
+            let response = try ClientRun.expect(try await client.send(.GET, "/v1/audit?after=\(after)"), 200)
+            if json { return Output.raw(response.body + [0x0A]) }
+            let events = ClientRun.object(response)["events"] as? [[String: Any]] ?? []
+            Output.table([["INDEX", "AT", "ACTOR", "ACTION", "TARGET", "VERSION"]] + events.map {
+                ["\($0["index"] ?? "")", "\($0["at"] ?? "")", "\($0["actor"] ?? "")", "\($0["action"] ?? "")",
+                 "\($0["target"] ?? "")", $0["version"].map { "\($0)" } ?? ""]
+            })
+        }
+    }
+}

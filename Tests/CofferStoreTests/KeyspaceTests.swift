@@ -1,0 +1,158 @@
+import CofferCrypto
+import CofferStore
+import Foundation
+import Testing
+
+/// A keyspace in a fresh temporary directory, on real LMDB.
+final class TemporaryKeyspace {
+    let directory: String
+    let master: MasterKey
+    var keyspace: Keyspace
+
+    init(master: MasterKey = .generate()) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-store-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.master = master
+        keyspace = try Keyspace(directory: directory, masterKey: master)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func reopen() throws { keyspace = try Keyspace(directory: directory, masterKey: master) }
+
+    func seal(_ value: String, _ name: String, _ version: UInt64) throws -> SealedValue {
+        try Array(value.utf8).withUnsafeBytes { try Envelope.seal($0, name: name, version: version, with: master) }
+    }
+
+    /// Applies commands at the next indexes and returns their results.
+    @discardableResult
+    func apply(_ commands: Command...) throws -> [Result<CommandOutcome, Rejection>] {
+        let first = try keyspace.appliedIndex + 1
+        return try keyspace.apply(commands.enumerated().map { (first + UInt64($0.offset), $0.element) }).map(\.result)
+    }
+}
+
+let admin = Actor(tokenID: "t1", name: "alice")
+
+@Suite("Keyspace on LMDB")
+struct KeyspaceTests {
+    @Test func createShowAndPersistAcrossReopen() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "ApiKey", value: try store.seal("v1", "ApiKey", 1), at: 1_000, by: admin))
+        try store.reopen()
+        let record = try #require(try store.keyspace.secret(named: "APIKEY"))
+        #expect(record.name == "ApiKey")
+        #expect(record.currentVersion == 1)
+        #expect(record.createdBy == admin)
+        #expect(try store.keyspace.appliedIndex == 1)
+        let (index, values) = try store.keyspace.currentValues()
+        #expect(index == 1)
+        let opened = try Envelope.open(values[0].value, name: "ApiKey", version: 1, with: store.master)
+        #expect(opened.constantTimeEquals(Array("v1".utf8)))
+    }
+
+    @Test func aDuplicateNameInAnyCaseIsRejectedAndChangesNothing() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "ApiKey", value: try store.seal("v1", "ApiKey", 1), at: 1, by: admin))
+        let results = try store.apply(.createSecret(name: "APIKEY", value: try store.seal("v2", "APIKEY", 1), at: 2, by: admin))
+        #expect(results == [.failure(.nameTaken("APIKEY"))])
+        let (_, values) = try store.keyspace.currentValues()
+        #expect(values.count == 1)
+        #expect(try Envelope.open(values[0].value, name: "ApiKey", version: 1, with: store.master).constantTimeEquals(Array("v1".utf8)))
+        #expect(try store.keyspace.appliedIndex == 2, "a rejected command still takes its log index")
+    }
+
+    @Test func rotationMovesEveryListedSecretOrNone() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "A", value: try store.seal("a1", "A", 1), at: 1, by: admin),
+                        .createSecret(name: "B", value: try store.seal("b1", "B", 1), at: 1, by: admin))
+        let rejected = try store.apply(.rotateSecrets(id: "r1", items: [
+            RotationItem(name: "A", version: 2, value: try store.seal("a2", "A", 2)),
+            RotationItem(name: "Nope", version: 2, value: try store.seal("x", "Nope", 2)),
+        ], at: 2, by: admin))
+        #expect(rejected == [.failure(.notFound("Nope"))])
+        #expect(try store.keyspace.secret(named: "A")?.currentVersion == 1)
+
+        let stale = try store.apply(.rotateSecrets(id: "r2", items: [
+            RotationItem(name: "A", version: 5, value: try store.seal("a5", "A", 5)),
+        ], at: 2, by: admin))
+        #expect(stale == [.failure(.versionConflict("A"))])
+
+        try store.apply(.rotateSecrets(id: "r3", items: [
+            RotationItem(name: "a", version: 2, value: try store.seal("a2", "a", 2)),
+            RotationItem(name: "b", version: 2, value: try store.seal("b2", "b", 2)),
+        ], at: 3, by: admin))
+        #expect(try store.keyspace.secret(named: "A")?.currentVersion == 2)
+        #expect(try store.keyspace.secret(named: "B")?.versions.map(\.rotationID) == [nil, "r3"])
+    }
+
+    @Test func onlyTheCurrentAndPreviousCiphertextsAreKept() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "A", value: try store.seal("1", "A", 1), at: 1, by: admin))
+        for version in UInt64(2)...4 {
+            try store.apply(.rotateSecrets(id: "r\(version)", items: [
+                RotationItem(name: "A", version: version, value: try store.seal("\(version)", "A", version)),
+            ], at: 2, by: admin))
+        }
+        #expect(try store.keyspace.sealedValue(named: "A", version: 4) != nil)
+        #expect(try store.keyspace.sealedValue(named: "A", version: 3) != nil)
+        #expect(try store.keyspace.sealedValue(named: "A", version: 2) == nil)
+        #expect(try store.keyspace.secret(named: "A")?.versions.count == 4)
+    }
+
+    @Test func deleteRemovesTheSecretAndItsValues() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "A", value: try store.seal("1", "A", 1), at: 1, by: admin))
+        let results = try store.apply(.deleteSecret(name: "a", at: 2, by: admin))
+        #expect(results == [.success(.secretDeleted("A"))])
+        #expect(try store.keyspace.secret(named: "A") == nil)
+        #expect(try store.keyspace.sealedValue(named: "A", version: 1) == nil)
+        #expect(try store.apply(.deleteSecret(name: "a", at: 3, by: admin)) == [.failure(.notFound("a"))])
+    }
+
+    @Test func replayedEntriesAreSkipped() throws {
+        let store = try TemporaryKeyspace()
+        let create = Command.createSecret(name: "A", value: try store.seal("1", "A", 1), at: 1, by: admin)
+        _ = try store.keyspace.apply([(1, create)])
+        let again = try store.keyspace.apply([(1, create), (2, .deleteSecret(name: "A", at: 2, by: admin))])
+        #expect(again.map(\.index) == [2])
+        #expect(try store.keyspace.appliedIndex == 2)
+    }
+
+    @Test func tokensAndTheOneTimeBootstrap() throws {
+        let store = try TemporaryKeyspace()
+        let token = TokenRecord(id: "0123456789abcdef", role: .render, name: "ci", hash: [1, 2], createdAt: 1, createdBy: admin)
+        #expect(try store.apply(.bootstrapTokens([token])) == [.success(.bootstrapped)])
+        #expect(try store.apply(.bootstrapTokens([token])) == [.failure(.alreadyBootstrapped)])
+        #expect(try store.keyspace.token(id: "0123456789abcdef") == token)
+        try store.apply(.revokeToken(id: "0123456789abcdef", at: 2, by: admin))
+        #expect(try store.keyspace.tokens().isEmpty)
+        #expect(try store.apply(.bootstrapTokens([token])) == [.failure(.alreadyBootstrapped)], "a revoked first token never returns")
+    }
+
+    @Test func theAuditTrailRecordsWhoDidWhat() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "A", value: try store.seal("1", "A", 1), at: 10, by: admin),
+                        .rotateSecrets(id: "r", items: [RotationItem(name: "A", version: 2, value: try store.seal("2", "A", 2))], at: 20, by: admin),
+                        .deleteSecret(name: "A", at: 30, by: admin))
+        let events = try store.keyspace.audit()
+        #expect(events.map(\.action) == ["secret.create", "secret.rotate", "secret.delete"])
+        #expect(events.map(\.index) == [1, 2, 3])
+        #expect(events.allSatisfy { $0.actor == admin })
+        #expect(try store.keyspace.audit(after: 2).map(\.action) == ["secret.delete"])
+    }
+
+    @Test func aWrongMasterKeyIsRefused() throws {
+        let store = try TemporaryKeyspace()
+        #expect(throws: StoreError.wrongMasterKey) { try Keyspace(directory: store.directory, masterKey: .generate()) }
+    }
+
+    @Test func noValueIsStoredInPlainText() throws {
+        let store = try TemporaryKeyspace()
+        let marker = "PLAINTEXT-MARKER-\(UUID().uuidString)"
+        try store.apply(.createSecret(name: "A", value: try store.seal(marker, "A", 1), at: 1, by: admin))
+        let file = try Data(contentsOf: URL(fileURLWithPath: store.directory + "/data.mdb"))
+        #expect(file.range(of: Data(marker.utf8)) == nil)
+        #expect(file.range(of: Data("secret.create".utf8)) != nil, "the scan reads the real file")
+    }
+}
