@@ -1,0 +1,190 @@
+import CofferClient
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// The `coffer` executable next to the test bundle (`make test` builds it first).
+enum Binary {
+    static let coffer: String = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("coffer").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let fallback = FileManager.default.currentDirectoryPath + "/.build/debug/coffer"
+        precondition(FileManager.default.isExecutableFile(atPath: fallback),
+                     "build the coffer executable first (swift build), looked beside \(CommandLine.arguments[0])")
+        return fallback
+    }()
+}
+
+/// What a finished command printed.
+struct CommandResult {
+    let status: Int32
+    let stdout: [UInt8]
+    let stderr: String
+    var text: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs a program to completion, feeding `input` on stdin.
+func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COFFER_") }
+    merged.merge(environment) { $1 }
+    process.environment = merged
+    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input))
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: Array(out), stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// A port nothing listens on now (the kernel's pick for an ephemeral bind).
+func freePort() -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A real Coffer deployment for one test: files made by `coffer dev --prepare-only` in a
+/// temporary directory, and `coffer server` processes started and killed by the test.
+final class Deployment: @unchecked Sendable {
+    let directory: String
+    let nodes: Int
+    let apiPort: Int
+    private var servers: [Int: Process] = [:]
+
+    init(nodes: Int = 1) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-e2e-\(UUID())").path
+        self.nodes = nodes
+        apiPort = freePort()
+        let peerPort = freePort()
+        let prepared = try run(Binary.coffer, ["dev", "--prepare-only", "--nodes", "\(nodes)", "--dir", directory,
+                                                "--api-port", "\(apiPort)", "--peer-port", "\(peerPort)"])
+        guard prepared.status == 0 else { throw HarnessError("coffer dev --prepare-only failed: \(prepared.stderr)") }
+    }
+
+    deinit {
+        for process in servers.values where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func nodeDirectory(_ index: Int) -> String { directory + "/node\(index)" }
+    func url(_ index: Int) -> String { "https://127.0.0.1:\(apiPort + index - 1)" }
+    var adminToken: String { token("admin") }
+    var renderToken: String { token("render") }
+
+    func token(_ role: String) -> String {
+        (try? String(contentsOfFile: directory + "/\(role).token", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+
+    /// Starts node `index` and waits until it answers /healthz.
+    func start(_ index: Int = 1) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binary.coffer)
+        process.arguments = ["server", "--config", nodeDirectory(index) + "/config"]
+        let logPath = nodeDirectory(index) + "/log"
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        logFile.seekToEndOfFile()
+        process.standardOutput = logFile
+        process.standardError = logFile
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        servers[index] = process
+        let client = try self.client(token: nil, only: index)
+        defer { Task { await client.shutdown() } }
+        for _ in 0..<200 {
+            if let response = try? await client.send(.GET, "/healthz"), response.status == 200 { return }
+            if !process.isRunning { throw HarnessError("node\(index) exited at start: \(log(index))") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessError("node\(index) did not become healthy: \(log(index))")
+    }
+
+    /// Starts node `index` expecting it to refuse; returns its exit status.
+    func startExpectingRefusal(_ index: Int = 1) throws -> CommandResult {
+        try run(Binary.coffer, ["server", "--config", nodeDirectory(index) + "/config"])
+    }
+
+    func kill9(_ index: Int = 1) {
+        guard let process = servers[index] else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop(_ index: Int = 1) {
+        guard let process = servers[index] else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    func log(_ index: Int = 1) -> String {
+        (try? String(contentsOfFile: nodeDirectory(index) + "/log", encoding: .utf8)) ?? ""
+    }
+
+    func client(token: String?, only index: Int? = nil) throws -> CofferClient {
+        let addresses = index.map { [url($0)] } ?? (1...nodes).map(url)
+        return try CofferClient(settings: ClientSettings(addresses: addresses, caFile: directory + "/ca.pem", token: token))
+    }
+
+    /// Runs the `coffer` CLI against this deployment with the given token file.
+    func cli(_ arguments: [String], input: String = "", tokenFile: String = "admin") throws -> CommandResult {
+        try run(Binary.coffer, arguments, input: Array(input.utf8), environment: [
+            "COFFER_ADDR": (1...nodes).map(url).joined(separator: ","),
+            "COFFER_CACERT": directory + "/ca.pem",
+            "COFFER_TOKEN_FILE": directory + "/\(tokenFile).token",
+        ])
+    }
+
+    /// Every byte under the deployment's directory, file by file (data, logs, configs).
+    func allFiles() -> [(path: String, contents: Data)] {
+        let enumerator = FileManager.default.enumerator(atPath: directory)
+        var files: [(String, Data)] = []
+        while let relative = enumerator?.nextObject() as? String {
+            let path = directory + "/" + relative
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+               let data = FileManager.default.contents(atPath: path) {
+                files.append((path, data))
+            }
+        }
+        return files.sorted { $0.0 < $1.0 }
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension CofferClient {
+    func json(_ method: HTTPMethod, _ path: String, raw: String) async throws -> ClientResponse {
+        try await send(method, path, body: Array(raw.utf8))
+    }
+
+    func object(_ method: HTTPMethod, _ path: String) async throws -> [String: Any] {
+        let response = try await send(method, path)
+        return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+    }
+}
