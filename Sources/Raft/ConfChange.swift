@@ -62,7 +62,7 @@ extension ConfState {
 
     /// Applies a change taken from the log. Changes in the log were validated by the
     /// leader that proposed them, so an invalid one is ignored rather than trusted.
-    func applyingFromLog(_ entry: Entry) -> ConfState {
+    public func applyingFromLog(_ entry: Entry) -> ConfState {
         guard entry.kind == .confChange, let change = ConfChange(encoded: entry.data),
               let next = try? applying(change) else { return self }
         return next

@@ -19,5 +19,9 @@ struct Inflights: Sendable, Hashable {
         lastIndices.removeAll { $0 <= index }
     }
 
+    mutating func freeFirst() {
+        if !lastIndices.isEmpty { lastIndices.removeFirst() }
+    }
+
     mutating func reset() { lastIndices.removeAll() }
 }

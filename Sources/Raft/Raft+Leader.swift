@@ -211,6 +211,9 @@ extension Raft {
         guard var pr = tracker[m.from] else { return }
         pr.recentActive = true
         pr.probeSent = false
+        // Appends may have been lost with the window full: free a slot so the follower
+        // gets something again (its answer will repair `next`).
+        if pr.state == .replicate && pr.inflights.isFull { pr.inflights.freeFirst() }
         if case .snapshot = pr.state {
             // The snapshot (or its acknowledgement) may be lost: retry every few heartbeats.
             pr.snapshotWaits += 1

@@ -22,3 +22,8 @@ extension Raft {
         startTransfer(to: target)
     }
 }
+
+extension Raft {
+    /// True while the latest membership change in the log is not yet committed.
+    public var hasPendingConfChange: Bool { lastConfIndex > log.committed }
+}

@@ -114,7 +114,7 @@ public struct Raft {
                 // (otherwise pre-vote would keep us from ever disturbing it).
                 send(Message(kind: .appendResponse, to: m.from))
             } else if m.kind == .preVote {
-                var reply = Message(kind: .preVoteResponse, to: m.from)
+                var reply = Message(kind: .preVoteResponse, to: m.from, term: term)
                 reply.reject = true
                 send(reply)
             }

@@ -29,3 +29,18 @@ public protocol RaftStorage: AnyObject {
     /// Discards entries up to and including `index` (must be covered by the snapshot).
     func compact(upTo index: LogIndex) throws(RaftError)
 }
+
+extension RaftStorage {
+    /// Writes the initial membership of a brand-new cluster as committed membership
+    /// changes at indexes 1...n (term 1). Membership lives in the log, never beside it, so
+    /// a node added later learns the founding voters by replication like everything else.
+    /// Call only on an empty storage, with the same voters on every founding node.
+    public func bootstrap(voters: [NodeID]) throws(RaftError) {
+        guard lastIndex() == 0, hardState().isEmpty else { throw .invalidConfChange(reason: "storage is not empty") }
+        let entries = voters.sorted().enumerated().map { offset, id in
+            Entry(index: LogIndex(offset + 1), term: 1, kind: .confChange, data: ConfChange.addVoter(id).encoded())
+        }
+        try append(entries)
+        setHardState(HardState(term: 1, vote: noNode, commit: LogIndex(entries.count)))
+    }
+}
