@@ -30,6 +30,13 @@ let package = Package(
         .testTarget(name: "ResolverTests", dependencies: ["Resolver"]),
 
         // MARK: Raft — consensus as a pure state machine, its simulator and checker.
+        .target(name: "Raft"),
+        .target(name: "Linearizability"),
+        .target(name: "RaftSimulation", dependencies: ["Raft", "Linearizability"]),
+        .executableTarget(name: "raft-sim", dependencies: [
+            "RaftSimulation",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // MARK: Storage and crypto
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),

@@ -1,0 +1,50 @@
+/// Every fault setting of one run, drawn from its seed so that runs differ in how hostile
+/// they are, not just in timing.
+public struct FaultPlan: Sendable, CustomStringConvertible {
+    /// Probability that a message is lost / delivered twice / held back (reordering).
+    public var dropRate: Double
+    public var duplicateRate: Double
+    public var slowRate: Double
+    /// Network delay range in ms for ordinary and for held-back messages.
+    public var delay: ClosedRange<Int>
+    public var slowDelay: ClosedRange<Int>
+    /// Per fault decision (every `faultInterval` ms): probability of each kind of fault.
+    public var crashRate: Double
+    public var restartRate: Double
+    public var partitionRate: Double
+    public var healRate: Double
+    public var membershipRate: Double
+    public var transferRate: Double
+    /// Disk write latency in ms (time between taking a Ready and it being durable).
+    public var diskLatency: ClosedRange<Int>
+    /// Entries applied between snapshots, and entries kept in the log behind a snapshot.
+    public var snapshotEvery: Int
+    public var snapshotKeep: Int
+
+    static func random(_ rng: inout SplitMix64) -> FaultPlan {
+        func pick(_ values: [Double]) -> Double { values[rng.below(values.count)] }
+        return FaultPlan(
+            dropRate: pick([0, 0.02, 0.05, 0.1, 0.2]),
+            duplicateRate: pick([0, 0.02, 0.05]),
+            slowRate: pick([0, 0.05, 0.1]),
+            delay: 1...rng.inRange(2...12),
+            slowDelay: 20...rng.inRange(40...200),
+            crashRate: pick([0, 0.03, 0.08]),
+            restartRate: pick([0.1, 0.3]),
+            partitionRate: pick([0, 0.05, 0.1]),
+            healRate: pick([0.1, 0.3]),
+            membershipRate: pick([0, 0.03, 0.08]),
+            transferRate: pick([0, 0.03, 0.06]),
+            diskLatency: 0...rng.inRange(1...5),
+            snapshotEvery: rng.inRange(8...40),
+            snapshotKeep: rng.inRange(0...6))
+    }
+
+    public var description: String {
+        func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+        return "drop=\(pct(dropRate)) dup=\(pct(duplicateRate)) slow=\(pct(slowRate)) delay=\(delay) slowDelay=\(slowDelay) "
+            + "crash=\(pct(crashRate)) restart=\(pct(restartRate)) partition=\(pct(partitionRate)) heal=\(pct(healRate)) "
+            + "membership=\(pct(membershipRate)) transfer=\(pct(transferRate)) disk=\(diskLatency) "
+            + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep)"
+    }
+}

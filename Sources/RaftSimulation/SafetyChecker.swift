@@ -1,0 +1,135 @@
+import Raft
+
+/// Watches every node after every simulation step for the safety properties of Figure 3
+/// of the Raft paper. Each check is incremental so it can run after every event.
+struct SafetyChecker {
+    struct Violation: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private struct EntryKey: Hashable {
+        var index: LogIndex
+        var term: Term
+    }
+
+    private struct EntryFacts: Equatable {
+        var kind: EntryKind
+        var data: [UInt8]
+        var previousTerm: Term
+    }
+
+    /// Election Safety: the one leader of each term.
+    private var leaders: [Term: NodeID] = [:]
+    /// Log Matching: what an (index, term) pair means, including the previous entry's term,
+    /// so by induction equal pairs imply equal prefixes.
+    private var entryFacts: [EntryKey: EntryFacts] = [:]
+    /// Committed entries' terms by index (holes where only a snapshot was seen), and the
+    /// term of the node that first saw each commit: every leader of that term or later
+    /// must hold the entry (Leader Completeness).
+    private var committedTerm: [Term?] = [nil]
+    private var committedSeenInTerm: [Term] = [0]
+    /// State Machine Safety: the entry applied at each index.
+    private var appliedEntries: [Entry?] = [nil]
+
+    private var lastCommitSeen: [NodeID: LogIndex] = [:]
+    private var leaderCheckedUpTo: [EntryKey: LogIndex] = [:]
+
+    /// Election Safety, commit tracking and Leader Completeness for one node after a step.
+    mutating func observe(_ id: NodeID, _ raft: Raft) throws(Violation) {
+        if raft.role == .leader {
+            if let other = leaders[raft.term], other != id {
+                throw Violation(description: "Election Safety: \(other) and \(id) both lead term \(raft.term)")
+            }
+            leaders[raft.term] = id
+        }
+        let commit = raft.commitIndex
+        let seen = lastCommitSeen[id] ?? 0
+        if commit > seen {
+            let from = max(seen + 1, raft.firstIndex > 0 ? raft.firstIndex - 1 : 0)
+            if from <= commit {
+                for index in from...commit {
+                    guard index > 0, let term = raft.term(at: index) else { continue }
+                    try recordCommitted(index: index, term: term, seenInTerm: raft.term, by: id)
+                }
+            }
+        }
+        lastCommitSeen[id] = commit
+        if raft.role == .leader { try checkLeaderCompleteness(id, raft) }
+    }
+
+    /// A node restarted: its commit index restarts from its disk.
+    mutating func forgetCommit(of id: NodeID) { lastCommitSeen[id] = nil }
+
+    private mutating func recordCommitted(index: LogIndex, term: Term, seenInTerm: Term, by id: NodeID) throws(Violation) {
+        let i = Int(index)
+        while committedTerm.count <= i {
+            committedTerm.append(nil)
+            committedSeenInTerm.append(0)
+        }
+        if let known = committedTerm[i] {
+            if known != term {
+                throw Violation(description: "committed entry \(index) has term \(known) but node \(id) committed term \(term)")
+            }
+            committedSeenInTerm[i] = min(committedSeenInTerm[i], seenInTerm)
+        } else {
+            committedTerm[i] = term
+            committedSeenInTerm[i] = seenInTerm
+        }
+    }
+
+    private mutating func checkLeaderCompleteness(_ id: NodeID, _ raft: Raft) throws(Violation) {
+        let key = EntryKey(index: LogIndex(id), term: raft.term)
+        let from = Int(leaderCheckedUpTo[key] ?? 0) + 1
+        guard from < committedTerm.count else { return }
+        for i in from..<committedTerm.count {
+            guard let term = committedTerm[i], committedSeenInTerm[i] <= raft.term else { continue }
+            if LogIndex(i) < raft.firstIndex { continue } // covered by the leader's snapshot
+            guard let have = raft.term(at: LogIndex(i)), have == term else {
+                throw Violation(description: "Leader Completeness: leader \(id) of term \(raft.term) lacks committed entry \(i) (term \(term)), has \(raft.term(at: LogIndex(i)).map(String.init) ?? "nothing")")
+            }
+        }
+        leaderCheckedUpTo[key] = LogIndex(committedTerm.count - 1)
+    }
+
+    /// Log Matching for entries a node just accepted (every entry passes through a Ready).
+    mutating func checkNewEntries(_ entries: [Entry], node id: NodeID, raft: Raft) throws(Violation) {
+        var previousTerm = entries.first.flatMap { raft.term(at: $0.index - 1) }
+        for entry in entries {
+            guard let prev = previousTerm else {
+                previousTerm = entry.term
+                continue
+            }
+            let key = EntryKey(index: entry.index, term: entry.term)
+            let facts = EntryFacts(kind: entry.kind, data: entry.data, previousTerm: prev)
+            if let known = entryFacts[key], known != facts {
+                throw Violation(description: "Log Matching: node \(id) holds a different entry at index \(entry.index) term \(entry.term)")
+            }
+            entryFacts[key] = facts
+            previousTerm = entry.term
+        }
+    }
+
+    /// State Machine Safety: no two nodes apply different entries at one index.
+    mutating func checkApplied(_ entry: Entry, node id: NodeID) throws(Violation) {
+        let i = Int(entry.index)
+        while appliedEntries.count <= i { appliedEntries.append(nil) }
+        if let known = appliedEntries[i] {
+            if known != entry {
+                throw Violation(description: "State Machine Safety: node \(id) applied a different entry at \(entry.index) (term \(entry.term) vs \(known.term))")
+            }
+        } else {
+            appliedEntries[i] = entry
+        }
+        if i < committedTerm.count, let term = committedTerm[i], term != entry.term {
+            throw Violation(description: "node \(id) applied entry \(i) of term \(entry.term) but term \(term) was committed there")
+        }
+    }
+
+    /// A snapshot must describe a committed prefix.
+    func checkSnapshot(_ meta: SnapshotMetadata, node id: NodeID) throws(Violation) {
+        let i = Int(meta.index)
+        if i < appliedEntries.count, let known = appliedEntries[i], known.term != meta.term {
+            throw Violation(description: "node \(id) installed a snapshot at \(i) term \(meta.term), but term \(known.term) was applied there")
+        }
+    }
+}

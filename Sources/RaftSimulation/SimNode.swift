@@ -1,0 +1,66 @@
+import Raft
+import Linearizability
+
+/// One server of the simulated cluster: the real Raft core, a simulated disk (the
+/// `MemoryStorage`, written only when a Ready becomes durable) and the key-value state
+/// machine rebuilt from that disk after a crash.
+final class SimNode {
+    let id: NodeID
+    /// The durable disk. A crash keeps exactly this.
+    let disk: MemoryStorage
+    var raft: Raft?
+    /// Bumped on each crash so events scheduled by a previous life are ignored.
+    var incarnation = 0
+    /// A Ready being written; its messages go out only once it is durable.
+    var pendingReady: Ready?
+    var store = KeyValueStore()
+    var appliedConf = ConfState()
+    var applied: LogIndex = 0
+    /// Writes proposed here, by (client, opID), answered when applied here.
+    var pendingWrites: Set<ClientOp> = []
+    /// Reads whose ReadIndex came back, waiting for `applied` to reach their index.
+    var waitingReads: [(index: LogIndex, op: ClientOp, key: Int)] = []
+    /// Removed from the cluster for good.
+    var retired = false
+    let createdAt: Int
+
+    struct ClientOp: Hashable {
+        var client: Int
+        var opID: Int
+    }
+
+    init(id: NodeID, disk: MemoryStorage, createdAt: Int) {
+        self.id = id
+        self.disk = disk
+        self.createdAt = createdAt
+    }
+
+    var isUp: Bool { raft != nil }
+
+    /// Starts (or restarts) the core from what is on disk.
+    func boot(rng: SplitMix64) {
+        let snap = disk.snapshot()
+        store = KeyValueStore(snapshotData: snap.data)
+        appliedConf = snap.metadata.confState
+        applied = snap.metadata.index
+        var config = RaftConfig(id: id)
+        config.electionTicks = 10
+        config.heartbeatTicks = 2
+        config.maxInflightMessages = 4
+        config.maxMessageBytes = 2048
+        config.snapshotChunkBytes = 64
+        config.applied = applied
+        raft = Raft(config: config, storage: disk, rng: rng)
+        pendingReady = nil
+        pendingWrites = []
+        waitingReads = []
+    }
+
+    func crash() {
+        raft = nil
+        pendingReady = nil
+        pendingWrites = []
+        waitingReads = []
+        incarnation += 1
+    }
+}
