@@ -41,12 +41,12 @@ let package = Package(
         // MARK: Storage and crypto
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"]),
-        .target(name: "CofferStore", dependencies: ["CLMDB", "CofferCrypto"]),
+        .target(name: "CofferStore", dependencies: ["CLMDB", "CofferCrypto", "Raft"]),
         .testTarget(name: "CofferStoreTests", dependencies: ["CofferStore", "CofferCrypto"]),
 
         // MARK: The node, its API and the executable
         .target(name: "CofferNode", dependencies: [
-            "CofferStore", "CofferCrypto", "Resolver",
+            "CofferStore", "CofferCrypto", "Resolver", "Raft",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),

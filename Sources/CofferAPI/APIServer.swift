@@ -27,6 +27,7 @@ public struct APIServer {
         SecretRoutes(node: node, auth: auth).add(to: router)
         RenderRoute(node: node, auth: auth).add(to: router)
         TokenRoutes(node: node, auth: auth).add(to: router)
+        ClusterRoutes(node: node, auth: auth).add(to: router)
         router.get("/healthz") { _, _ in
             try JSONBody.response(["status": "ok", "node": node.config.nodeID])
         }

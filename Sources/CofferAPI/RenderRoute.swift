@@ -42,6 +42,11 @@ struct RenderRoute {
             }
         default: throw APIError.badRequest("give both 'open' and 'close', or neither")
         }
+        switch query["consistency"].map(String.init) ?? "local" {
+        case "local", "serializable": break
+        case "linearizable": try await node.catchUpLinearizably()
+        default: throw APIError.badRequest("consistency must be local or linearizable")
+        }
         let template = try await JSONBody.collect(request)
         let result = template.withUnsafeReadableBytes { bytes in
             Result { () throws(TemplateError) in try node.render(bytes, delimiters: delimiters, placement: placement) }

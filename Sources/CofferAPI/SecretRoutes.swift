@@ -20,9 +20,9 @@ struct SecretRoutes {
             let length: Int?
         }
 
-        func source() throws -> Node.ValueSource {
+        func source() throws -> ValueSpec {
             switch (value, generate) {
-            case (let value?, nil): return .given(SecureBytes(copying: Array(value.utf8)))
+            case (let value?, nil): return .given(Array(value.utf8))
             case (nil, let generate?): return .generate(length: generate.length ?? ValueGenerator.defaultLength)
             case (nil, nil): throw APIError.badRequest("give either 'value' or 'generate'")
             case (.some, .some): throw APIError.badRequest("give either 'value' or 'generate', not both")
@@ -57,7 +57,7 @@ struct SecretRoutes {
         router.put("/v1/secrets/{name}") { request, context in try await rotate(request, name: try context.parameters.require("name")) }
         router.delete("/v1/secrets/{name}") { request, context in
             let caller = try auth.require(.admin, for: request)
-            try await node.deleteSecret(name: try context.parameters.require("name"), by: caller.actor)
+            _ = try await node.perform(.deleteSecret(name: try context.parameters.require("name"), actor: caller.actor))
             return Response(status: .noContent)
         }
     }
@@ -66,10 +66,11 @@ struct SecretRoutes {
         let caller = try auth.require(.admin, for: request)
         let body = try await JSONBody.decode(ValueRequest.self, from: request)
         guard let name = body.name else { throw APIError.badRequest("the field 'name' is required") }
-        let (record, generated) = try await node.createSecret(name: name, value: try body.source(), by: caller.actor)
+        let reply = try await node.perform(.createSecret(name: name, value: try body.source(), actor: caller.actor))
+        let record = reply.records[0]
         return try JSONBody.response(
             Written(name: record.name, version: record.currentVersion, createdAt: Timestamp.iso8601(record.createdAt),
-                    updatedAt: nil, rotationID: nil, value: generated.map(Self.text)),
+                    updatedAt: nil, rotationID: nil, value: reply.generated[record.name].map(Self.text)),
             status: .created)
     }
 
@@ -79,16 +80,16 @@ struct SecretRoutes {
         if let bodyName = body.name, bodyName.lowercased() != name.lowercased() {
             throw APIError.badRequest("the name in the body differs from the one in the path")
         }
-        let rotation = try await node.rotate([(name, try body.source())], by: caller.actor)
-        let record = rotation.records[0]
+        let reply = try await node.perform(.rotate(items: [RotationSpec(name: name, value: try body.source())], actor: caller.actor))
+        let record = reply.records[0]
         return try JSONBody.response(
             Written(name: record.name, version: record.currentVersion, createdAt: nil,
-                    updatedAt: Timestamp.iso8601(record.updatedAt), rotationID: rotation.id,
-                    value: rotation.generated[record.name].map(Self.text)))
+                    updatedAt: Timestamp.iso8601(record.updatedAt), rotationID: reply.rotationID,
+                    value: reply.generated[record.name].map(Self.text)))
     }
 
     /// A generated value as text: it is letters and digits only.
-    static func text(_ value: SecureBytes) -> String {
-        value.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    static func text(_ value: [UInt8]) -> String {
+        String(decoding: value, as: UTF8.self)
     }
 }

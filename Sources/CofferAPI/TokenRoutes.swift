@@ -23,7 +23,10 @@ struct TokenRoutes {
             guard (1...100).contains(name.count), name.allSatisfy({ !$0.isNewline }) else {
                 throw APIError.badRequest("a token name is 1 to 100 characters on one line")
             }
-            let (token, record) = try await node.createToken(role: role, name: name, by: caller.actor)
+            let reply = try await node.perform(.createToken(role: role, name: name, actor: caller.actor))
+            guard let record = reply.tokenRecord, let token = reply.token else {
+                throw APIError(status: .internalServerError, code: "internal", message: "the token was not returned")
+            }
             return try JSONBody.response(TokenView(record, token: token), status: .created)
         }
         router.get("/v1/tokens") { request, _ in
@@ -32,7 +35,7 @@ struct TokenRoutes {
         }
         router.delete("/v1/tokens/{id}") { request, context in
             let caller = try auth.require(.admin, for: request)
-            try await node.revokeToken(id: try context.parameters.require("id"), by: caller.actor)
+            _ = try await node.perform(.revokeToken(id: try context.parameters.require("id"), actor: caller.actor))
             return Response(status: .noContent)
         }
         router.get("/v1/audit") { request, _ in

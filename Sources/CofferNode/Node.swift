@@ -2,16 +2,23 @@ import CofferCrypto
 import CofferStore
 import Foundation
 import Logging
+import Raft
 import Resolver
+import Synchronization
 
-/// One Coffer node: its keyspace, the secret table renders read, and the log its writes go
-/// through. Values arrive here, are sealed, and leave only as ciphertext in commands.
+/// One Coffer node: its keyspace, the secret table renders read, and the Raft driver its
+/// writes go through. Writes reach the leader (forwarded over the peer link when this node
+/// follows), which seals values and proposes the command; a write is answered once it is
+/// committed and applied on this node.
 public final class Node: Sendable {
     public let config: NodeConfig
     public let keyspace: Keyspace
     public let catalog: SecretCatalog
-    private let log: LocalCommandLog
-    private let logger: Logger
+    public let raftID: NodeID
+    let driver: RaftDriver
+    private let link = Locked<(any PeerLink)?>(nil)
+    private let addresses: Locked<[String: MemberRecord]>
+    let logger: Logger
 
     public init(config: NodeConfig, logger: Logger) throws {
         self.config = config
@@ -19,76 +26,251 @@ public final class Node: Sendable {
         let masterKey = try MasterKey.load(from: config.masterKeyFile)
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        keyspace = try Keyspace(directory: config.dataDirectory, masterKey: masterKey)
+        let keyspace = try Keyspace(directory: config.dataDirectory, masterKey: masterKey)
+        self.keyspace = keyspace
+        let storage = try LMDBRaftStorage(environment: keyspace.environment)
+        raftID = MemberID.raftID(config.nodeID)
+        if storage.lastIndex() == 0 && storage.hardState().isEmpty {
+            let founders = config.initialMembers.isEmpty ? [config.nodeID] : config.initialMembers.map(\.id)
+            if founders.contains(config.nodeID) {
+                do { try storage.bootstrap(voters: founders.map(MemberID.raftID)) } catch {
+                    throw ServiceError.unavailable("cannot bootstrap the raft log: \(error)")
+                }
+            }
+        }
         catalog = SecretCatalog()
         try Self.loadTable(from: keyspace, into: catalog)
+        addresses = Locked(try Self.addressBook(config: config, keyspace: keyspace))
+
+        var settings = RaftDriver.Settings()
+        if let timings = config.raft {
+            settings.tick = .milliseconds(timings.tickMilliseconds)
+            settings.electionTicks = timings.electionTicks
+            if let every = timings.snapshotEvery {
+                settings.snapshotEvery = every
+                settings.entriesKeptAfterSnapshot = min(settings.entriesKeptAfterSnapshot, every / 2)
+            }
+        }
         let catalog = self.catalog
-        let keyspace = self.keyspace
-        log = LocalCommandLog(keyspace: keyspace) { applied in
-            Self.install(applied, into: catalog, keyspace: keyspace, logger: logger)
+        let links = self.link
+        let book = self.addresses
+        driver = try RaftDriver(
+            id: raftID, keyspace: keyspace, storage: storage, settings: settings,
+            seed: UInt64.random(in: .min ... .max),
+            send: { target, bytes in
+                guard let name = book.withLock({ $0.values.first { MemberID.raftID($0.id) == target }?.id }) else { return }
+                links.withLock { $0 }?.send(.raft, bytes, to: name)
+            },
+            onApplied: { applied, snapshotInstalled in
+                Self.install(applied, snapshotInstalled: snapshotInstalled, into: catalog, keyspace: keyspace, logger: logger)
+                if snapshotInstalled || applied.contains(where: { if case .success(.memberSet) = $0.result { true } else { false } }) {
+                    if let fresh = try? Self.addressBook(config: config, keyspace: keyspace) { book.withLock { $0 = fresh } }
+                }
+            },
+            logger: logger)
+    }
+
+    /// Connects the node to its peers; call before `start`.
+    public func attach(_ peerLink: any PeerLink) { link.withLock { $0 = peerLink } }
+
+    public func start() { driver.start() }
+
+    var currentLink: (any PeerLink)? { link.value }
+
+    public func stop() { driver.stop() }
+
+    public var status: DriverStatus { driver.status }
+
+    /// Where each known member listens, by name.
+    public var members: [MemberRecord] {
+        addresses.withLock { $0.values.sorted { $0.id < $1.id } }
+    }
+
+    /// Names of the members in the current Raft configuration: the peers allowed to connect.
+    public var currentMemberNames: [String] {
+        let ids = Set(status.voters + status.learners)
+        return members.filter { ids.contains(MemberID.raftID($0.id)) }.map(\.id)
+    }
+
+    public func memberName(_ id: NodeID) -> String? {
+        members.first { MemberID.raftID($0.id) == id }?.id
+    }
+
+    // MARK: Bootstrap
+
+    /// Applies the bootstrap tokens file once in the keyspace's life: whichever node leads
+    /// first proposes it; the others see it arrive.
+    public func bootstrapTokensWhenLeading() async {
+        guard let file = config.bootstrapTokensFile, FileManager.default.fileExists(atPath: file),
+              let data = FileManager.default.contents(atPath: file),
+              let tokens = try? JSONDecoder().decode([TokenRecord].self, from: data) else { return }
+        for _ in 0..<600 {
+            if (try? keyspace.tokens().isEmpty) == false { return }
+            if status.isLeader {
+                if let applied = try? await driver.submit(.bootstrapTokens(tokens)), case .success = applied.result {
+                    logger.info("applied \(tokens.count) bootstrap tokens")
+                }
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(100))
         }
     }
 
-    /// Applies the bootstrap tokens file once in the keyspace's life.
-    public func bootstrapIfNeeded() async throws {
-        guard let file = config.bootstrapTokensFile, FileManager.default.fileExists(atPath: file) else { return }
-        let tokens = try JSONDecoder().decode([TokenRecord].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
-        let result = try await log.submit(.bootstrapTokens(tokens)).result
-        if case .success = result { logger.info("applied \(tokens.count) bootstrap tokens") }
+    // MARK: Writes
+
+    /// Runs a write on the leader, forwarding it there if this node follows, and returns once
+    /// it is applied here too.
+    public func perform(_ request: WriteRequest) async throws -> WriteReply {
+        var lastError: any Error = CommandLogError.noLeader
+        for attempt in 0..<20 {
+            if attempt > 0 { try await Task.sleep(for: .milliseconds(100)) }
+            let status = self.status
+            if status.isLeader {
+                do {
+                    return try await execute(request)
+                } catch CommandLogError.notLeader(let hint) {
+                    lastError = CommandLogError.notLeader(leaderHint: hint)
+                    continue
+                }
+            }
+            guard status.leader != noNode, let leader = memberName(status.leader),
+                  let peerLink = link.withLock({ $0 }) else { continue }
+            let answer: [UInt8]
+            do {
+                answer = try await peerLink.call(.forwardWrite, try JSONEncoder().encode(request).byteArray, to: leader,
+                                                 timeout: .seconds(10))
+            } catch {
+                lastError = error
+                continue
+            }
+            let reply = try JSONDecoder().decode(WriteReply.self, from: Data(answer))
+            if let error = reply.error { throw error.error }
+            _ = try await driver.waitApplied(reply.index)
+            return reply
+        }
+        if lastError is CommandLogError || lastError is ServiceError { throw lastError }
+        throw ServiceError.unavailable("the leader could not be reached: \(lastError)")
     }
 
-    public func stop() { log.stop() }
-
-    // MARK: Secrets
-
-    public enum ValueSource: Sendable {
-        case given(SecureBytes)
-        case generate(length: Int)
+    /// A write forwarded by a follower; answered with a `WriteReply`.
+    public func handleForwardedWrite(_ payload: [UInt8]) async -> [UInt8] {
+        var reply = WriteReply()
+        do {
+            let request = try JSONDecoder().decode(WriteRequest.self, from: Data(payload))
+            reply = try await execute(request)
+        } catch let error as ServiceError {
+            reply.error = CodableServiceError(error)
+        } catch {
+            reply.error = CodableServiceError(.unavailable("\(error)"))
+        }
+        return (try? JSONEncoder().encode(reply).byteArray) ?? []
     }
 
-    /// Creates a secret. Returns its record, and the value when the server generated it
-    /// (the only time it is ever returned).
-    public func createSecret(name: String, value: ValueSource, by actor: Actor) async throws -> (SecretRecord, SecureBytes?) {
-        guard SecretName.isValid(name) else { throw ServiceError.invalid("invalid secret name: \(SecretName.rule)") }
-        let plaintext = try Self.materialize(value)
-        let sealed = try plaintext.withUnsafeBytes { try Envelope.seal($0, name: name, version: 1, with: keyspace.masterKey) }
-        let outcome = try await submit(.createSecret(name: name, value: sealed, at: Self.now(), by: actor))
-        guard case .secretCreated(let record) = outcome else { throw ServiceError.unavailable("unexpected outcome") }
-        logger.info("secret created", metadata: ["name": "\(record.name)", "by": "\(actor.tokenID)"])
-        return (record, Self.isGenerated(value) ? plaintext : nil)
-    }
-
-    /// Rotates one or more secrets in one step. `values` pairs each name with its new value.
-    public func rotate(
-        _ values: [(name: String, value: ValueSource)], by actor: Actor
-    ) async throws -> (id: String, index: UInt64, records: [SecretRecord], generated: [String: SecureBytes]) {
-        guard !values.isEmpty else { throw ServiceError.invalid("a rotation names at least one secret") }
-        var items: [RotationItem] = []
-        var generated: [String: SecureBytes] = [:]
-        for (name, source) in values {
+    /// Executes a write here, as the leader: seal values, propose, wait for apply.
+    private func execute(_ request: WriteRequest) async throws -> WriteReply {
+        var reply = WriteReply()
+        let now = Self.now()
+        switch request {
+        case .createSecret(let name, let spec, let actor):
             guard SecretName.isValid(name) else { throw ServiceError.invalid("invalid secret name: \(SecretName.rule)") }
-            guard let record = try keyspace.secret(named: name) else { throw ServiceError.notFound("no secret named '\(name)'") }
-            let plaintext = try Self.materialize(source)
-            let version = record.currentVersion + 1
-            let sealed = try plaintext.withUnsafeBytes { try Envelope.seal($0, name: name, version: version, with: keyspace.masterKey) }
-            items.append(RotationItem(name: record.name, version: version, value: sealed))
-            if Self.isGenerated(source) { generated[record.name] = plaintext }
+            let plaintext = try Self.materialize(spec)
+            let sealed = try plaintext.withUnsafeBytes { try Envelope.seal($0, name: name, version: 1, with: keyspace.masterKey) }
+            let applied = try await submit(.createSecret(name: name, value: sealed, at: now, by: actor), into: &reply)
+            guard case .secretCreated(let record) = applied else { throw ServiceError.unavailable("unexpected outcome") }
+            reply.records = [record]
+            if spec.isGenerated { reply.generated[record.name] = plaintext.withUnsafeBytes { Array($0) } }
+            logger.info("secret created", metadata: ["name": "\(record.name)", "by": "\(actor.tokenID)"])
+
+        case .rotate(let items, let actor):
+            guard !items.isEmpty else { throw ServiceError.invalid("a rotation names at least one secret") }
+            var sealedItems: [RotationItem] = []
+            var generated: [String: [UInt8]] = [:]
+            for item in items {
+                guard SecretName.isValid(item.name) else { throw ServiceError.invalid("invalid secret name: \(SecretName.rule)") }
+                guard let record = try keyspace.secret(named: item.name) else {
+                    throw ServiceError.notFound("no secret named '\(item.name)'")
+                }
+                let plaintext = try Self.materialize(item.value)
+                let version = record.currentVersion + 1
+                let sealed = try plaintext.withUnsafeBytes {
+                    try Envelope.seal($0, name: record.name, version: version, with: keyspace.masterKey)
+                }
+                sealedItems.append(RotationItem(name: record.name, version: version, value: sealed))
+                if item.value.isGenerated { generated[record.name] = plaintext.withUnsafeBytes { Array($0) } }
+            }
+            let id = "rot_" + Tokens.hex(SecureRandom.bytes(8))
+            let applied = try await submit(.rotateSecrets(id: id, items: sealedItems, at: now, by: actor), into: &reply)
+            guard case .secretsRotated(let records) = applied else { throw ServiceError.unavailable("unexpected outcome") }
+            reply.records = records
+            reply.rotationID = id
+            reply.generated = generated
+            logger.info("secrets rotated", metadata: ["rotation": "\(id)", "count": "\(records.count)", "by": "\(actor.tokenID)"])
+
+        case .deleteSecret(let name, let actor):
+            guard SecretName.isValid(name) else { throw ServiceError.notFound("no secret named '\(name)'") }
+            _ = try await submit(.deleteSecret(name: name, at: now, by: actor), into: &reply)
+            logger.info("secret deleted", metadata: ["name": "\(name)", "by": "\(actor.tokenID)"])
+
+        case .createToken(let role, let name, let actor):
+            let (token, record) = Tokens.mint(role: role, name: name, at: now, by: actor)
+            _ = try await submit(.createToken(record), into: &reply)
+            reply.token = token
+            reply.tokenRecord = record
+            logger.info("token created", metadata: ["id": "\(record.id)", "role": "\(role.rawValue)", "by": "\(actor.tokenID)"])
+
+        case .revokeToken(let id, let actor):
+            _ = try await submit(.revokeToken(id: id, at: now, by: actor), into: &reply)
+            logger.info("token revoked", metadata: ["id": "\(id)", "by": "\(actor.tokenID)"])
+
+        case .addMember(let member):
+            guard MemberID.isValid(member.id) else { throw ServiceError.invalid("a member id is 1-64 of a-z, 0-9 and '-'") }
+            guard !status.voters.contains(MemberID.raftID(member.id)), !status.learners.contains(MemberID.raftID(member.id)) else {
+                throw ServiceError.conflict("'\(member.id)' is already a member")
+            }
+            _ = try await submit(.setMember(member), into: &reply)
+            reply.index = try await changeMembership(.addLearner(MemberID.raftID(member.id)))
+            logger.info("member added as a learner", metadata: ["member": "\(member.id)"])
+
+        case .promoteMember(let id):
+            guard status.learners.contains(MemberID.raftID(id)) else { throw ServiceError.notFound("'\(id)' is not a learner") }
+            reply.index = try await changeMembership(.addVoter(MemberID.raftID(id)))
+            logger.info("learner promoted to voter", metadata: ["member": "\(id)"])
+
+        case .removeMember(let id):
+            let raftID = MemberID.raftID(id)
+            guard status.voters.contains(raftID) || status.learners.contains(raftID) else {
+                throw ServiceError.notFound("'\(id)' is not a member")
+            }
+            reply.index = try await changeMembership(.removeNode(raftID))
+            logger.info("member removed", metadata: ["member": "\(id)"])
         }
-        let id = "rot_" + Tokens.hex(SecureRandom.bytes(8))
-        let applied = try await log.submit(.rotateSecrets(id: id, items: items, at: Self.now(), by: actor))
-        guard case .success(.secretsRotated(let records)) = applied.result else {
-            if case .failure(let rejection) = applied.result { throw ServiceError(rejection) }
-            throw ServiceError.unavailable("unexpected outcome")
-        }
-        logger.info("secrets rotated", metadata: ["rotation": "\(id)", "count": "\(records.count)", "by": "\(actor.tokenID)"])
-        return (id, applied.index, records, generated)
+        return reply
     }
 
-    public func deleteSecret(name: String, by actor: Actor) async throws {
-        guard SecretName.isValid(name) else { throw ServiceError.notFound("no secret named '\(name)'") }
-        _ = try await submit(.deleteSecret(name: name, at: Self.now(), by: actor))
-        logger.info("secret deleted", metadata: ["name": "\(name)", "by": "\(actor.tokenID)"])
+    private func submit(_ command: Command, into reply: inout WriteReply) async throws -> CommandOutcome {
+        let applied = try await driver.submit(command)
+        reply.index = applied.index
+        switch applied.result {
+        case .success(let outcome): return outcome
+        case .failure(let rejection): throw ServiceError(rejection)
+        }
     }
+
+    private func changeMembership(_ change: ConfChange) async throws -> UInt64 {
+        do {
+            return try await driver.changeMembership(change)
+        } catch let error as MembershipError {
+            throw ServiceError.conflict(error.description)
+        }
+    }
+
+    public func transferLeadership(to name: String) throws {
+        let id = MemberID.raftID(name)
+        guard status.voters.contains(id) else { throw ServiceError.notFound("'\(name)' is not a voting member") }
+        driver.transferLeadership(to: id)
+    }
+
+    // MARK: Reads
 
     public func secrets() throws -> [SecretRecord] { try keyspace.secrets() }
 
@@ -97,24 +279,14 @@ public final class Node: Sendable {
         return record
     }
 
-    // MARK: Rendering
+    /// Waits until this node has applied everything committed when the call began (a
+    /// ReadIndex round through the leader), so a following read is linearizable.
+    public func catchUpLinearizably() async throws {
+        _ = try await driver.readIndex()
+    }
 
     public func render(_ template: UnsafeRawBufferPointer, delimiters: Delimiters, placement: Placement) throws(TemplateError) -> RenderedOutput {
         try catalog.current.render(template, delimiters: delimiters, placement: placement)
-    }
-
-    // MARK: Tokens
-
-    public func createToken(role: Role, name: String, by actor: Actor) async throws -> (String, TokenRecord) {
-        let (token, record) = Tokens.mint(role: role, name: name, at: Self.now(), by: actor)
-        _ = try await submit(.createToken(record))
-        logger.info("token created", metadata: ["id": "\(record.id)", "role": "\(role.rawValue)", "by": "\(actor.tokenID)"])
-        return (token, record)
-    }
-
-    public func revokeToken(id: String, by actor: Actor) async throws {
-        _ = try await submit(.revokeToken(id: id, at: Self.now(), by: actor))
-        logger.info("token revoked", metadata: ["id": "\(id)", "by": "\(actor.tokenID)"])
     }
 
     public func tokens() throws -> [TokenRecord] { try keyspace.tokens() }
@@ -132,21 +304,14 @@ public final class Node: Sendable {
 
     // MARK: Internals
 
-    private func submit(_ command: Command) async throws -> CommandOutcome {
-        switch try await log.submit(command).result {
-        case .success(let outcome): return outcome
-        case .failure(let rejection): throw ServiceError(rejection)
-        }
-    }
-
-    private static func materialize(_ source: ValueSource) throws -> SecureBytes {
-        switch source {
+    private static func materialize(_ spec: ValueSpec) throws -> SecureBytes {
+        switch spec {
         case .given(let bytes):
-            guard bytes.count > 0 else { throw ServiceError.invalid("a secret value must not be empty") }
+            guard !bytes.isEmpty else { throw ServiceError.invalid("a secret value must not be empty") }
             guard bytes.count <= SecretValue.maxCount else {
                 throw ServiceError.tooLarge("a secret value must be at most \(SecretValue.maxCount) bytes")
             }
-            return bytes
+            return SecureBytes(copying: bytes)
         case .generate(let length):
             guard ValueGenerator.lengths.contains(length) else {
                 throw ServiceError.invalid("a generated value's length must be \(ValueGenerator.lengths.lowerBound) to \(ValueGenerator.lengths.upperBound)")
@@ -155,17 +320,22 @@ public final class Node: Sendable {
         }
     }
 
-    private static func isGenerated(_ source: ValueSource) -> Bool {
-        if case .generate = source { return true }
-        return false
-    }
-
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    private static func addressBook(config: NodeConfig, keyspace: Keyspace) throws -> [String: MemberRecord] {
+        var book: [String: MemberRecord] = [:]
+        for member in config.initialMembers { book[member.id] = member }
+        if book[config.nodeID] == nil {
+            book[config.nodeID] = MemberRecord(id: config.nodeID, peerAddress: config.peerAddress, apiAddress: config.apiAddress)
+        }
+        for member in try keyspace.members() { book[member.id] = member }
+        return book
+    }
 
     /// Loads every current value into the catalog, at the keyspace's applied index.
     private static func loadTable(from keyspace: Keyspace, into catalog: SecretCatalog) throws {
         let (appliedIndex, sealed) = try keyspace.currentValues()
-        guard appliedIndex > 0 else { return }
+        guard appliedIndex > catalog.current.generation else { return }
         var secrets: [(name: String, value: SecretValue)] = []
         for (name, version, value) in sealed {
             secrets.append((name, try open(value, name: name, version: version, keyspace: keyspace)))
@@ -174,7 +344,15 @@ public final class Node: Sendable {
     }
 
     /// Installs the value changes of an applied batch as one new table generation.
-    private static func install(_ applied: [AppliedCommand], into catalog: SecretCatalog, keyspace: Keyspace, logger: Logger) {
+    private static func install(
+        _ applied: [AppliedCommand], snapshotInstalled: Bool, into catalog: SecretCatalog, keyspace: Keyspace, logger: Logger
+    ) {
+        if snapshotInstalled {
+            do { try loadTable(from: keyspace, into: catalog) } catch {
+                logger.critical("cannot load the secret table after a snapshot", metadata: ["error": "\(error)"])
+            }
+            return
+        }
         var changes: [SecretChange] = []
         for command in applied {
             for change in command.valueChanges {
@@ -203,4 +381,8 @@ public final class Node: Sendable {
         let plaintext = try Envelope.open(sealed, name: name, version: version, with: keyspace.masterKey)
         return try plaintext.withUnsafeBytes { try SecretValue(copying: $0) }
     }
+}
+
+extension Data {
+    var byteArray: [UInt8] { [UInt8](self) }
 }

@@ -1,3 +1,4 @@
+import CofferStore
 import Foundation
 
 /// Everything one node needs to run, read from the file `coffer server --config` takes.
@@ -13,6 +14,24 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var masterKeyFile: String
     /// Hashed first tokens, applied once when the keyspace is new.
     public var bootstrapTokensFile: String?
+    /// The founding members (this node among them), the same list on every founding node.
+    /// Empty: a cluster of this node alone. A node joining later lists none and waits for
+    /// `coffer cluster add`.
+    public var initialMembers: [MemberRecord]
+    /// Raft timing and snapshots; defaults when absent.
+    public var raft: RaftTimings?
+
+    public struct RaftTimings: Codable, Sendable, Equatable {
+        public var tickMilliseconds: Int
+        public var electionTicks: Int
+        public var snapshotEvery: UInt64?
+
+        public init(tickMilliseconds: Int, electionTicks: Int, snapshotEvery: UInt64? = nil) {
+            self.tickMilliseconds = tickMilliseconds
+            self.electionTicks = electionTicks
+            self.snapshotEvery = snapshotEvery
+        }
+    }
 
     public struct TLSFiles: Codable, Sendable, Equatable {
         public var caFile: String
@@ -28,7 +47,8 @@ public struct NodeConfig: Codable, Sendable, Equatable {
 
     public init(
         nodeID: String, dataDirectory: String, apiAddress: String, peerAddress: String, tls: TLSFiles,
-        masterKeyFile: String, bootstrapTokensFile: String? = nil
+        masterKeyFile: String, bootstrapTokensFile: String? = nil, initialMembers: [MemberRecord] = [],
+        raft: RaftTimings? = nil
     ) {
         self.nodeID = nodeID
         self.dataDirectory = dataDirectory
@@ -37,6 +57,8 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         self.tls = tls
         self.masterKeyFile = masterKeyFile
         self.bootstrapTokensFile = bootstrapTokensFile
+        self.initialMembers = initialMembers
+        self.raft = raft
     }
 
     public static func load(from path: String) throws -> NodeConfig {

@@ -14,6 +14,22 @@ public enum Command: Codable, Sendable, Equatable {
     case revokeToken(id: String, at: Int64, by: Actor)
     /// The first tokens of a new keyspace; applies only once in its life.
     case bootstrapTokens([TokenRecord])
+    /// Records where a cluster member listens (before it joins, or when it moves).
+    case setMember(MemberRecord)
+    case removeMember(id: String)
+}
+
+/// A cluster member's addresses, replicated so every node can reach every other.
+public struct MemberRecord: Codable, Sendable, Equatable {
+    public let id: String
+    public let peerAddress: String
+    public let apiAddress: String
+
+    public init(id: String, peerAddress: String, apiAddress: String) {
+        self.id = id
+        self.peerAddress = peerAddress
+        self.apiAddress = apiAddress
+    }
 }
 
 public struct RotationItem: Codable, Sendable, Equatable {
@@ -60,6 +76,8 @@ public enum CommandOutcome: Sendable, Equatable {
     case tokenCreated(TokenRecord)
     case tokenRevoked(String)
     case bootstrapped
+    case memberSet(MemberRecord)
+    case memberRemoved(String)
 }
 
 /// How the value a render can see changed, for the node to update its secret table.

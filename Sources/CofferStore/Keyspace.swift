@@ -14,7 +14,8 @@ public final class Keyspace: @unchecked Sendable {
         static let values = "values"
         static let tokens = "tokens"
         static let audit = "audit"
-        static let all = [meta, secrets, values, tokens, audit]
+        static let members = "members"
+        static let all = [meta, secrets, values, tokens, audit, members]
     }
 
     enum MetaKey {
@@ -29,8 +30,8 @@ public final class Keyspace: @unchecked Sendable {
 
     /// Opens the keyspace in `directory` (which must exist). A new keyspace records the
     /// master key's check value; an existing one refuses a key whose check value differs.
-    public init(directory: String, masterKey: MasterKey, extraTables: [String] = []) throws {
-        environment = try LMDBEnvironment(directory: directory, names: Table.all + extraTables)
+    public init(directory: String, masterKey: MasterKey) throws {
+        environment = try LMDBEnvironment(directory: directory, names: Table.all + LMDBRaftStorage.tables)
         self.masterKey = masterKey
         try environment.write { txn in
             if let stored = try txn.get(Table.meta, MetaKey.keyCheck) {
@@ -47,27 +48,24 @@ public final class Keyspace: @unchecked Sendable {
     /// records the last index. Entries at or below the applied index were applied before
     /// (a replay after a crash) and are skipped.
     public func apply(_ commands: [(index: UInt64, command: Command)]) throws -> [AppliedCommand] {
-        try environment.write { txn in
-            var applied = try Self.appliedIndex(txn)
-            var results: [AppliedCommand] = []
-            for (index, command) in commands where index > applied {
-                var changes: [ValueChange] = []
-                let result = try Self.apply(command, index: index, in: txn, changes: &changes)
-                results.append(AppliedCommand(index: index, result: result, valueChanges: changes))
-                applied = index
-            }
-            try txn.put(Table.meta, MetaKey.appliedIndex, applied.bigEndianBytes)
-            return results
-        }
+        try environment.write { txn in try apply(commands, upTo: commands.last?.index ?? 0, in: txn) }
     }
 
-    /// Records an index as applied without a command (a Raft entry that carries none).
-    public func advanceApplied(to index: UInt64) throws {
-        try environment.write { txn in
-            if index > (try Self.appliedIndex(txn)) {
-                try txn.put(Table.meta, MetaKey.appliedIndex, index.bigEndianBytes)
-            }
+    /// The same inside a caller's transaction (the Raft driver persists its log in it too).
+    /// `upTo` is recorded as applied even when the last entries carry no command.
+    public func apply(
+        _ commands: [(index: UInt64, command: Command)], upTo lastIndex: UInt64, in txn: LMDBTransaction
+    ) throws -> [AppliedCommand] {
+        var applied = try Self.appliedIndex(txn)
+        var results: [AppliedCommand] = []
+        for (index, command) in commands where index > applied {
+            var changes: [ValueChange] = []
+            let result = try Self.apply(command, index: index, in: txn, changes: &changes)
+            results.append(AppliedCommand(index: index, result: result, valueChanges: changes))
+            applied = index
         }
+        try txn.put(Table.meta, MetaKey.appliedIndex, max(applied, lastIndex).bigEndianBytes)
+        return results
     }
 
     private static func apply(
@@ -137,6 +135,14 @@ public final class Keyspace: @unchecked Sendable {
             for token in tokens { try txn.put(Table.tokens, Array(token.id.utf8), encode(token)) }
             try txn.put(Table.meta, MetaKey.bootstrapped, [1])
             return .success(.bootstrapped)
+
+        case .setMember(let member):
+            try txn.put(Table.members, Array(member.id.utf8), encode(member))
+            return .success(.memberSet(member))
+
+        case .removeMember(let id):
+            try txn.delete(Table.members, Array(id.utf8))
+            return .success(.memberRemoved(id))
         }
     }
 
@@ -195,6 +201,10 @@ public final class Keyspace: @unchecked Sendable {
         try environment.read { txn in
             try txn.get(Table.tokens, Array(id.utf8)).map { bytes in try decode(TokenRecord.self, bytes) }
         }
+    }
+
+    public func members() throws -> [MemberRecord] {
+        try environment.read { txn in try txn.scan(Table.members).map { try decode(MemberRecord.self, $0.value) } }
     }
 
     /// Audit events after log index `after`, oldest first.

@@ -38,10 +38,12 @@ struct ServerCommand: AsyncParsableCommand {
             logger.critical("refusing to start", metadata: ["reason": "\(error)"])
             throw ExitCode(2)
         }
-        try await node.bootstrapIfNeeded()
+        node.start()
+        let bootstrap = Task { await node.bootstrapTokensWhenLeading() }
         let app = try APIServer(node: node, metrics: registry, logger: logger).makeApplication()
         logger.info("serving", metadata: ["api": "\(nodeConfig.apiAddress)"])
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        bootstrap.cancel()
         node.stop()
     }
 }

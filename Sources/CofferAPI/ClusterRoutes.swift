@@ -1,0 +1,64 @@
+import CofferNode
+import CofferStore
+import Hummingbird
+
+/// `/v1/cluster`: members and their state; adding, promoting, removing members and moving
+/// leadership (admin).
+struct ClusterRoutes {
+    let node: Node
+    let auth: Authorization
+
+    struct AddMember: Decodable {
+        let id: String
+        let peerAddress: String
+        let apiAddress: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, peerAddress = "peer_address", apiAddress = "api_address"
+        }
+    }
+
+    struct Transfer: Decodable {
+        let id: String
+    }
+
+    struct StatusView: Encodable {
+        let node: String
+        let leader: String?
+        let members: [MemberStatus]
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/v1/cluster") { request, _ in
+            _ = try auth.require(.admin, .audit, for: request)
+            let (leader, members) = await node.clusterStatus()
+            return try JSONBody.response(StatusView(node: node.config.nodeID, leader: leader, members: members))
+        }
+        router.post("/v1/cluster/members") { request, _ in
+            _ = try auth.require(.admin, for: request)
+            let body = try await JSONBody.decode(AddMember.self, from: request)
+            guard HostPort(body.peerAddress) != nil, HostPort(body.apiAddress) != nil else {
+                throw APIError.badRequest("peer_address and api_address are host:port")
+            }
+            let reply = try await node.perform(.addMember(MemberRecord(id: body.id, peerAddress: body.peerAddress, apiAddress: body.apiAddress)))
+            return try JSONBody.response(["id": body.id, "membership": "learner", "index": "\(reply.index)"], status: .created)
+        }
+        router.post("/v1/cluster/members/{id}/promote") { request, context in
+            _ = try auth.require(.admin, for: request)
+            let id = try context.parameters.require("id")
+            let reply = try await node.perform(.promoteMember(id: id))
+            return try JSONBody.response(["id": id, "membership": "voter", "index": "\(reply.index)"])
+        }
+        router.delete("/v1/cluster/members/{id}") { request, context in
+            _ = try auth.require(.admin, for: request)
+            _ = try await node.perform(.removeMember(id: try context.parameters.require("id")))
+            return Response(status: .noContent)
+        }
+        router.post("/v1/cluster/leader") { request, _ in
+            _ = try auth.require(.admin, for: request)
+            let body = try await JSONBody.decode(Transfer.self, from: request)
+            try node.transferLeadership(to: body.id)
+            return try JSONBody.response(["requested": body.id], status: .accepted)
+        }
+    }
+}

@@ -1,0 +1,406 @@
+import CofferStore
+import Foundation
+import Logging
+import Raft
+import Synchronization
+
+/// Drives the pure Raft core with a real clock and real storage on one dedicated thread:
+/// it ticks, steps messages from peers, takes proposals, and for every Ready persists the
+/// log, hard state and any snapshot and applies committed entries to the keyspace in one
+/// LMDB write transaction, then sends the Ready's messages.
+public final class RaftDriver: @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var tick: Duration = .milliseconds(50)
+        public var electionTicks = 10
+        public var heartbeatTicks = 1
+        /// Take a snapshot after this many applied entries, keeping this many behind it.
+        public var snapshotEvery: UInt64 = 10_000
+        public var entriesKeptAfterSnapshot: UInt64 = 1_000
+        public var requestTimeout: Duration = .seconds(5)
+
+        public init() {}
+    }
+
+    public let id: NodeID
+    private let settings: Settings
+    private let keyspace: Keyspace
+    private let storage: LMDBRaftStorage
+    private let send: @Sendable (NodeID, [UInt8]) -> Void
+    private let onApplied: @Sendable ([AppliedCommand], Bool) -> Void
+    private let logger: Logger
+
+    // Everything below is touched only on the driver thread, except `inbox` and `published`.
+    private var raft: Raft
+    private let condition = NSCondition()
+    private var inbox: [Input] = []
+    private var stopping = false
+    private var thread: Thread?
+    private var proposals: [ProposalID: Pending<AppliedCommand>] = [:]
+    private var reads: [UInt64: Pending<UInt64>] = [:]
+    private var confirmedReads: [(index: UInt64, pending: Pending<UInt64>)] = []
+    private var appliedWaiters: [(index: UInt64, pending: Pending<UInt64>)] = []
+    private var nextReadContext: UInt64 = 1
+    private var lastSnapshotIndex: UInt64
+    private let published: Mutex<DriverStatus>
+
+    private enum Input {
+        case message(Message)
+        case propose(ProposalID, [UInt8], Pending<AppliedCommand>)
+        case readIndex(Pending<UInt64>)
+        case waitApplied(UInt64, Pending<UInt64>)
+        case confChange(ConfChange, Pending<UInt64>)
+        case transfer(NodeID)
+    }
+
+    public init(
+        id: NodeID, keyspace: Keyspace, storage: LMDBRaftStorage, settings: Settings, seed: UInt64,
+        send: @escaping @Sendable (NodeID, [UInt8]) -> Void,
+        onApplied: @escaping @Sendable ([AppliedCommand], Bool) -> Void, logger: Logger
+    ) throws {
+        self.id = id
+        self.settings = settings
+        self.keyspace = keyspace
+        self.storage = storage
+        self.send = send
+        self.onApplied = onApplied
+        self.logger = logger
+        var config = RaftConfig(id: id)
+        config.electionTicks = settings.electionTicks
+        config.heartbeatTicks = settings.heartbeatTicks
+        config.maxMessageBytes = 1024 * 1024
+        config.maxInflightMessages = 64
+        config.snapshotChunkBytes = 256 * 1024
+        config.applied = try keyspace.appliedIndex
+        raft = Raft(config: config, storage: storage, rng: SeededRandom(seed: seed))
+        lastSnapshotIndex = storage.snapshot().metadata.index
+        published = Mutex(DriverStatus(id: id))
+        publishStatus()
+    }
+
+    public func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "coffer-raft"
+        self.thread = thread
+        thread.start()
+    }
+
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    public var status: DriverStatus { published.withLock { $0 } }
+
+    // MARK: Requests (any thread)
+
+    /// A message from a peer, whose identity the transport authenticated.
+    public func receive(_ bytes: [UInt8], from peer: NodeID) {
+        guard let message = try? RaftWire.decode(bytes), message.from == peer, message.to == id else {
+            logger.warning("dropped a malformed raft message", metadata: ["peer": "\(peer)"])
+            return
+        }
+        enqueue(.message(message))
+    }
+
+    /// Proposes a command (on the leader) and returns once it is committed and applied here.
+    public func submit(_ command: Command) async throws -> AppliedCommand {
+        let data = try ProposalCodec.encode(command, id: ProposalID.make())
+        return try await withCheckedThrowingContinuation { continuation in
+            enqueue(.propose(ProposalCodec.id(of: data)!, data, Pending(continuation, deadline: deadline())))
+        }
+    }
+
+    /// The index a linearizable read must wait for; returns once this node has applied it.
+    public func readIndex() async throws -> UInt64 {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.readIndex(Pending(continuation, deadline: deadline())))
+        }
+    }
+
+    /// Returns once this node has applied `index` (or the timeout passes).
+    public func waitApplied(_ index: UInt64) async throws -> UInt64 {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.waitApplied(index, Pending(continuation, deadline: deadline())))
+        }
+    }
+
+    /// Proposes a membership change; returns its log index once applied here.
+    public func changeMembership(_ change: ConfChange) async throws -> UInt64 {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.confChange(change, Pending(continuation, deadline: deadline())))
+        }
+    }
+
+    public func transferLeadership(to target: NodeID) {
+        enqueue(.transfer(target))
+    }
+
+    private func enqueue(_ input: Input) {
+        condition.lock()
+        inbox.append(input)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func deadline() -> ContinuousClock.Instant { .now + settings.requestTimeout }
+
+    // MARK: The loop (driver thread)
+
+    private func run() {
+        let clock = ContinuousClock()
+        var nextTick = clock.now + settings.tick
+        while true {
+            condition.lock()
+            while inbox.isEmpty && !stopping && clock.now < nextTick {
+                let wait = (nextTick - clock.now).components
+                condition.wait(until: Date(timeIntervalSinceNow: Double(wait.seconds) + Double(wait.attoseconds) / 1e18))
+            }
+            let inputs = inbox
+            inbox.removeAll()
+            let stop = stopping
+            condition.unlock()
+            if stop {
+                failAll(CommandLogError.stopped)
+                return
+            }
+            for input in inputs { handle(input) }
+            if clock.now >= nextTick {
+                raft.tick()
+                nextTick = clock.now + settings.tick
+                expire(now: clock.now)
+            }
+            while raft.hasReady {
+                let ready = raft.ready()
+                process(ready)
+                raft.advance(ready)
+            }
+            publishStatus()
+        }
+    }
+
+    private func handle(_ input: Input) {
+        switch input {
+        case .message(let message):
+            raft.step(message)
+        case .propose(let proposalID, let data, let pending):
+            do {
+                try raft.propose(data)
+                pending.index = raft.lastIndex
+                proposals[proposalID] = pending
+            } catch {
+                pending.fail(CommandLogError.notLeader(leaderHint: nil))
+            }
+        case .readIndex(let pending):
+            let context = nextReadContext
+            nextReadContext += 1
+            do {
+                try raft.readIndex(context: context.bigEndianBytes)
+                reads[context] = pending
+            } catch {
+                pending.fail(CommandLogError.notLeader(leaderHint: nil))
+            }
+        case .waitApplied(let index, let pending):
+            if raft.appliedIndex >= index { pending.succeed(raft.appliedIndex) } else { appliedWaiters.append((index, pending)) }
+        case .confChange(let change, let pending):
+            do {
+                try raft.proposeConfChange(change)
+                appliedWaiters.append((raft.lastIndex, pending))
+            } catch {
+                pending.fail(MembershipError.refused("\(error)"))
+            }
+        case .transfer(let target):
+            try? raft.transferLeadership(to: target)
+        }
+    }
+
+    private func process(_ ready: Ready) {
+        var commands: [(index: UInt64, command: Command)] = []
+        var proposalAt: [UInt64: ProposalID] = [:]
+        for entry in ready.committedEntries where entry.kind == .normal && !entry.data.isEmpty {
+            guard let proposalID = ProposalCodec.id(of: entry.data), let command = try? ProposalCodec.command(in: entry.data) else {
+                logger.error("skipped an undecodable log entry", metadata: ["index": "\(entry.index)"])
+                continue
+            }
+            commands.append((entry.index, command))
+            proposalAt[entry.index] = proposalID
+        }
+        let lastCommitted = ready.committedEntries.last?.index ?? 0
+        let results: [AppliedCommand] = fatalOnFailure("persist a Ready and apply committed entries") {
+            try keyspace.environment.write { txn in
+                if let snapshot = ready.snapshot, !snapshot.isEmpty {
+                    try storage.install(snapshot, in: txn)
+                    try keyspace.restore(snapshot: snapshot.data, appliedIndex: snapshot.metadata.index, in: txn)
+                }
+                try storage.append(ready.entries, in: txn)
+                if let hard = ready.hardState { try storage.persist(hard, in: txn) }
+                guard lastCommitted > 0 else { return [] }
+                return try keyspace.apply(commands, upTo: lastCommitted, in: txn)
+            }
+        }
+        // Persisted: now the messages may promise it.
+        for message in ready.messages { send(message.to, RaftWire.encode(message)) }
+
+        let snapshotInstalled = ready.snapshot.map { !$0.isEmpty } ?? false
+        if !results.isEmpty || snapshotInstalled { onApplied(results, snapshotInstalled) }
+        for result in results {
+            if let proposalID = proposalAt[result.index], let pending = proposals.removeValue(forKey: proposalID) {
+                pending.succeed(result)
+            }
+        }
+        if lastCommitted > 0 || snapshotInstalled {
+            failOverwrittenProposals(upTo: max(lastCommitted, ready.snapshot?.metadata.index ?? 0), kept: proposalAt)
+        }
+        for state in ready.readStates {
+            let context = UInt64(bigEndianBytes: state.context) ?? 0
+            if let pending = reads.removeValue(forKey: context) { confirmedReads.append((state.index, pending)) }
+        }
+        let applied = max(lastCommitted, ready.snapshot?.metadata.index ?? 0, raft.appliedIndex)
+        resolveWaiters(applied: applied)
+        if lastCommitted > 0 { maybeSnapshot(applied: lastCommitted) }
+    }
+
+    /// A proposal whose index was committed with another entry was lost in a leader change.
+    private func failOverwrittenProposals(upTo index: UInt64, kept: [UInt64: ProposalID]) {
+        for (proposalID, pending) in proposals where pending.index <= index && kept[pending.index] != proposalID {
+            proposals[proposalID] = nil
+            pending.fail(CommandLogError.notLeader(leaderHint: nil))
+        }
+    }
+
+    private func resolveWaiters(applied: UInt64) {
+        confirmedReads.removeAll { read in
+            guard read.index <= applied else { return false }
+            read.pending.succeed(read.index)
+            return true
+        }
+        appliedWaiters.removeAll { waiter in
+            guard waiter.index <= applied else { return false }
+            waiter.pending.succeed(waiter.index)
+            return true
+        }
+    }
+
+    private func maybeSnapshot(applied: UInt64) {
+        guard applied - lastSnapshotIndex >= settings.snapshotEvery else { return }
+        do {
+            let image = try keyspace.snapshotImage()
+            try storage.createSnapshot(index: image.appliedIndex, confState: raft.confState, data: image.data)
+            lastSnapshotIndex = image.appliedIndex
+            if image.appliedIndex > settings.entriesKeptAfterSnapshot {
+                try storage.compact(upTo: image.appliedIndex - settings.entriesKeptAfterSnapshot)
+            }
+            logger.info("took a snapshot", metadata: ["index": "\(image.appliedIndex)", "bytes": "\(image.data.count)"])
+        } catch {
+            logger.error("could not take a snapshot", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func expire(now: ContinuousClock.Instant) {
+        for (proposalID, pending) in proposals where pending.deadline <= now {
+            proposals[proposalID] = nil
+            pending.fail(CommandLogError.timedOut)
+        }
+        for (context, pending) in reads where pending.deadline <= now {
+            reads[context] = nil
+            pending.fail(CommandLogError.timedOut)
+        }
+        confirmedReads.removeAll { read in
+            guard read.pending.deadline <= now else { return false }
+            read.pending.fail(CommandLogError.timedOut)
+            return true
+        }
+        appliedWaiters.removeAll { waiter in
+            guard waiter.pending.deadline <= now else { return false }
+            waiter.pending.fail(CommandLogError.timedOut)
+            return true
+        }
+    }
+
+    private func failAll(_ error: any Error) {
+        for pending in proposals.values { pending.fail(error) }
+        for pending in reads.values { pending.fail(error) }
+        for read in confirmedReads { read.pending.fail(error) }
+        for waiter in appliedWaiters { waiter.pending.fail(error) }
+        proposals = [:]
+        reads = [:]
+        confirmedReads = []
+        appliedWaiters = []
+    }
+
+    private func publishStatus() {
+        let members = raft.confState
+        var progress: [NodeID: UInt64] = [:]
+        if raft.role == .leader { for member in members.members { progress[member] = raft.matchIndex(of: member) ?? 0 } }
+        let status = DriverStatus(
+            id: id, role: raft.role, term: raft.term, leader: raft.leader, commit: raft.commitIndex,
+            applied: raft.appliedIndex, lastIndex: raft.lastIndex, voters: members.voters, learners: members.learners,
+            match: progress, snapshotIndex: lastSnapshotIndex)
+        published.withLock { $0 = status }
+    }
+}
+
+/// What the driver last knew, for status pages and for routing writes to the leader.
+public struct DriverStatus: Sendable {
+    public var id: NodeID
+    public var role: RaftRole = .follower
+    public var term: UInt64 = 0
+    public var leader: NodeID = noNode
+    public var commit: UInt64 = 0
+    public var applied: UInt64 = 0
+    public var lastIndex: UInt64 = 0
+    public var voters: [NodeID] = []
+    public var learners: [NodeID] = []
+    /// Leader only: each member's replicated index.
+    public var match: [NodeID: UInt64] = [:]
+    public var snapshotIndex: UInt64 = 0
+
+    public var isLeader: Bool { role == .leader }
+}
+
+public enum MembershipError: Error, Sendable, CustomStringConvertible {
+    case refused(String)
+
+    public var description: String {
+        switch self {
+        case .refused(let reason): "membership change refused: \(reason)"
+        }
+    }
+}
+
+/// One caller waiting on the driver: resumed exactly once.
+final class Pending<Value: Sendable>: @unchecked Sendable {
+    private var continuation: CheckedContinuation<Value, any Error>?
+    let deadline: ContinuousClock.Instant
+    var index: UInt64 = 0
+
+    init(_ continuation: CheckedContinuation<Value, any Error>, deadline: ContinuousClock.Instant) {
+        self.continuation = continuation
+        self.deadline = deadline
+    }
+
+    func succeed(_ value: Value) {
+        continuation?.resume(returning: value)
+        continuation = nil
+    }
+
+    func fail(_ error: any Error) {
+        continuation?.resume(throwing: error)
+        continuation = nil
+    }
+}
+
+/// SplitMix64 for election jitter; the core takes randomness only from what it is given.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

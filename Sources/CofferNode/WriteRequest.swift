@@ -1,0 +1,75 @@
+import CofferStore
+import Foundation
+
+/// A write as it travels from the node a client called to the leader, which seals values,
+/// proposes the command and answers once it is applied. Sent only over mutual TLS.
+public enum WriteRequest: Codable, Sendable {
+    case createSecret(name: String, value: ValueSpec, actor: Actor)
+    case rotate(items: [RotationSpec], actor: Actor)
+    case deleteSecret(name: String, actor: Actor)
+    case createToken(role: Role, name: String, actor: Actor)
+    case revokeToken(id: String, actor: Actor)
+    case addMember(MemberRecord)
+    case promoteMember(id: String)
+    case removeMember(id: String)
+}
+
+public enum ValueSpec: Codable, Sendable {
+    case given([UInt8])
+    case generate(length: Int)
+
+    var isGenerated: Bool {
+        if case .generate = self { return true }
+        return false
+    }
+}
+
+public struct RotationSpec: Codable, Sendable {
+    public let name: String
+    public let value: ValueSpec
+
+    public init(name: String, value: ValueSpec) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The leader's answer: the log index the write was applied at, what it made, and the
+/// values or token shown once to the client.
+public struct WriteReply: Codable, Sendable {
+    public var index: UInt64 = 0
+    public var records: [SecretRecord] = []
+    public var generated: [String: [UInt8]] = [:]
+    public var rotationID: String?
+    public var token: String?
+    public var tokenRecord: TokenRecord?
+    public var error: CodableServiceError?
+
+    public init() {}
+}
+
+/// `ServiceError` on the wire.
+public struct CodableServiceError: Codable, Sendable {
+    let kind: String
+    let message: String
+
+    init(_ error: ServiceError) {
+        switch error {
+        case .invalid(let message): (kind, self.message) = ("invalid", message)
+        case .tooLarge(let message): (kind, self.message) = ("too_large", message)
+        case .notFound(let message): (kind, self.message) = ("not_found", message)
+        case .conflict(let message): (kind, self.message) = ("conflict", message)
+        case .unavailable(let message): (kind, self.message) = ("unavailable", message)
+        }
+    }
+
+    var error: ServiceError {
+        switch kind {
+        case "invalid": .invalid(message)
+        case "too_large": .tooLarge(message)
+        case "not_found": .notFound(message)
+        case "conflict": .conflict(message)
+        default: .unavailable(message)
+        }
+    }
+}

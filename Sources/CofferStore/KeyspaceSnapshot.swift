@@ -1,0 +1,50 @@
+/// The keyspace as a Raft snapshot: every row of its replicated tables, in key order. The
+/// master key check stays out (each node proves its own key); the applied index is the
+/// snapshot's index.
+extension Keyspace {
+    static let snapshotTables = [Table.secrets, Table.values, Table.tokens, Table.audit, Table.members]
+    static let snapshotFormat: UInt8 = 1
+    /// The largest snapshot a node accepts from a peer.
+    public static let maxSnapshotBytes = 512 * 1024 * 1024
+
+    /// An image of the replicated state, read in one transaction, with the index it is at.
+    public func snapshotImage() throws -> (appliedIndex: UInt64, data: [UInt8]) {
+        try environment.read { txn in
+            var writer = ByteWriter(capacity: 4096)
+            writer.write(Self.snapshotFormat)
+            writer.write(try txn.get(Table.meta, MetaKey.bootstrapped) != nil)
+            for table in Self.snapshotTables {
+                let rows = try txn.scan(table)
+                writer.write(UInt32(rows.count))
+                for row in rows {
+                    writer.write(bytes: row.key)
+                    writer.write(bytes: row.value)
+                }
+            }
+            return (try Self.appliedIndex(txn), writer.bytes)
+        }
+    }
+
+    /// Replaces the replicated state with a snapshot's, inside the caller's transaction.
+    /// A malformed image throws before anything is written.
+    public func restore(snapshot data: [UInt8], appliedIndex: UInt64, in txn: LMDBTransaction) throws {
+        guard data.count <= Self.maxSnapshotBytes else { throw StoreError.corrupt("snapshot larger than the limit") }
+        var reader = ByteReader(data)
+        guard try reader.readByte() == Self.snapshotFormat else { throw StoreError.corrupt("unknown snapshot format") }
+        let bootstrapped = try reader.readBool()
+        var tables: [(String, [(key: [UInt8], value: [UInt8])])] = []
+        for table in Self.snapshotTables {
+            let count = Int(try reader.readUInt32())
+            var rows: [(key: [UInt8], value: [UInt8])] = []
+            for _ in 0..<count { rows.append((try reader.readBytes(max: 1024), try reader.readBytes())) }
+            tables.append((table, rows))
+        }
+        try reader.expectEnd()
+        for (table, rows) in tables {
+            for row in try txn.scan(table) { try txn.delete(table, row.key) }
+            for row in rows { try txn.put(table, row.key, row.value) }
+        }
+        if bootstrapped { try txn.put(Table.meta, MetaKey.bootstrapped, [1]) } else { try txn.delete(Table.meta, MetaKey.bootstrapped) }
+        try txn.put(Table.meta, MetaKey.appliedIndex, appliedIndex.bigEndianBytes)
+    }
+}
