@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"]),
         .target(name: "CofferStore", dependencies: ["CLMDB", "CofferCrypto", "Raft"]),
-        .testTarget(name: "CofferStoreTests", dependencies: ["CofferStore", "CofferCrypto"]),
+        .testTarget(name: "CofferStoreTests", dependencies: ["CofferStore", "CofferCrypto", "Raft"]),
 
         // MARK: The node, its API and the executable
         .target(name: "CofferNode", dependencies: [

@@ -102,6 +102,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     }
 
     public func applySnapshot(_ snapshot: Snapshot) throws(RaftError) {
+        guard snapshot.metadata.index > snapshotMetadata.index else { throw .snapshotOutOfDate }
         fatalOnFailure("install a snapshot") { try environment.write { txn in try install(snapshot, in: txn) } }
     }
 
