@@ -57,7 +57,7 @@ struct ClusterRoutes {
         router.post("/v1/cluster/leader") { request, _ in
             _ = try auth.require(.admin, for: request)
             let body = try await JSONBody.decode(Transfer.self, from: request)
-            try node.transferLeadership(to: body.id)
+            _ = try await node.perform(.transferLeader(to: body.id))
             return try JSONBody.response(["requested": body.id], status: .accepted)
         }
     }

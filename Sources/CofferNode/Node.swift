@@ -86,10 +86,21 @@ public final class Node: Sendable {
         addresses.withLock { $0.values.sorted { $0.id < $1.id } }
     }
 
-    /// Names of the members in the current Raft configuration: the peers allowed to connect.
-    public var currentMemberNames: [String] {
+    /// The peers allowed to connect, with their peer addresses: the members of the current
+    /// Raft configuration, or, on a node that has not joined yet, every member it was told of.
+    public var currentPeers: [String: String] {
+        let status = self.status
         let ids = Set(status.voters + status.learners)
-        return members.filter { ids.contains(MemberID.raftID($0.id)) }.map(\.id)
+        var peers: [String: String] = [:]
+        for member in members where member.id != config.nodeID && (ids.isEmpty || ids.contains(MemberID.raftID(member.id))) {
+            peers[member.id] = member.peerAddress
+        }
+        return peers
+    }
+
+    /// A Raft message from a peer the transport authenticated as `member`.
+    public func receiveRaft(_ bytes: [UInt8], from member: String) {
+        driver.receive(bytes, from: MemberID.raftID(member))
     }
 
     public func memberName(_ id: NodeID) -> String? {
@@ -243,6 +254,12 @@ public final class Node: Sendable {
             }
             reply.index = try await changeMembership(.removeNode(raftID))
             logger.info("member removed", metadata: ["member": "\(id)"])
+
+        case .transferLeader(let name):
+            let id = MemberID.raftID(name)
+            guard status.voters.contains(id) else { throw ServiceError.notFound("'\(name)' is not a voting member") }
+            driver.transferLeadership(to: id)
+            logger.info("leadership transfer requested", metadata: ["to": "\(name)"])
         }
         return reply
     }
@@ -262,12 +279,6 @@ public final class Node: Sendable {
         } catch let error as MembershipError {
             throw ServiceError.conflict(error.description)
         }
-    }
-
-    public func transferLeadership(to name: String) throws {
-        let id = MemberID.raftID(name)
-        guard status.voters.contains(id) else { throw ServiceError.notFound("'\(name)' is not a voting member") }
-        driver.transferLeadership(to: id)
     }
 
     // MARK: Reads

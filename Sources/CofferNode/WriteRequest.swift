@@ -12,6 +12,7 @@ public enum WriteRequest: Codable, Sendable {
     case addMember(MemberRecord)
     case promoteMember(id: String)
     case removeMember(id: String)
+    case transferLeader(to: String)
 }
 
 public enum ValueSpec: Codable, Sendable {

@@ -10,6 +10,6 @@ struct Coffer: AsyncParsableCommand {
             COFFER_TOKEN or COFFER_TOKEN_FILE. Secret values are read from stdin or a file, never from
             the command line.
             """,
-        subcommands: [ServerCommand.self, DevCommand.self, SecretCommand.self, RenderCommand.self, TokenCommand.self,
+        subcommands: [ServerCommand.self, DevCommand.self, SecretCommand.self, RenderCommand.self, TokenCommand.self, ClusterCommand.self,
                       AuditCommand.self])
 }

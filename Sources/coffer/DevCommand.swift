@@ -23,7 +23,7 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(help: "Write the files and exit without starting nodes.") var prepareOnly = false
 
     func validate() throws {
-        guard nodes == 1 else { throw ValidationError("this build runs one node; clusters come with the Raft transport") }
+        guard (1...9).contains(nodes) else { throw ValidationError("--nodes takes 1 to 9") }
     }
 
     func run() async throws {
@@ -69,6 +69,9 @@ struct DevLayout {
         let keyFile = directory + "/master.key"
         if !files.fileExists(atPath: keyFile) { _ = try MasterKey.create(at: keyFile) }
         try prepareTokens()
+        let members = (1...nodes).map {
+            MemberRecord(id: nodeID($0), peerAddress: "127.0.0.1:\(peerPort + $0 - 1)", apiAddress: "127.0.0.1:\(apiPort + $0 - 1)")
+        }
         for index in 1...nodes {
             let nodeDirectory = self.nodeDirectory(index)
             try files.createDirectory(atPath: nodeDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -77,7 +80,8 @@ struct DevLayout {
                 nodeID: nodeID(index), dataDirectory: "data",
                 apiAddress: "127.0.0.1:\(apiPort + index - 1)", peerAddress: "127.0.0.1:\(peerPort + index - 1)",
                 tls: .init(caFile: "../ca.pem", certificateFile: "node.pem", privateKeyFile: "node.key"),
-                masterKeyFile: "../master.key", bootstrapTokensFile: "../bootstrap-tokens.json")
+                masterKeyFile: "../master.key", bootstrapTokensFile: "../bootstrap-tokens.json",
+                initialMembers: nodes == 1 ? [] : members)
             try config.write(to: configPath(index))
         }
         let binary = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).deletingLastPathComponent().path

@@ -18,6 +18,9 @@ struct RenderCommand: AsyncParsableCommand {
     @Flag(help: "Print the secret table generation the render used, on stderr.")
     var showGeneration = false
 
+    @Option(help: "local (the answering node's applied state) or linearizable (a ReadIndex round first).")
+    var consistency = "local"
+
     func run() async throws {
         let template: [UInt8]
         if let file {
@@ -26,7 +29,7 @@ struct RenderCommand: AsyncParsableCommand {
         } else {
             template = Array(FileHandle.standardInput.readDataToEndOfFile())
         }
-        var query = ["placement=\(placement)"]
+        var query = ["placement=\(placement)", "consistency=\(consistency)"]
         if let open { query.append("open=\(open.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? open)") }
         if let close { query.append("close=\(close.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? close)") }
         try await ClientRun.with { client in

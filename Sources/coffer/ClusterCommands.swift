@@ -1,0 +1,93 @@
+import ArgumentParser
+import CofferClient
+import Foundation
+
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster", abstract: "See and change the cluster's members.",
+        subcommands: [Status.self, Add.self, Promote.self, Remove.self, TransferLeader.self])
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Members, their roles, term, commit and applied index, and the leader.")
+
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let response = try ClientRun.expect(try await client.send(.GET, "/v1/cluster"), 200)
+                if json { return Output.raw(response.body + [0x0A]) }
+                let object = ClientRun.object(response)
+                Output.line("leader: \(object["leader"] as? String ?? "none")")
+                let members = object["members"] as? [[String: Any]] ?? []
+                Output.table([["ID", "MEMBERSHIP", "ROLE", "TERM", "COMMIT", "APPLIED", "API", "PEER"]] + members.map { member in
+                    let reachable = member["reachable"] as? Bool ?? false
+                    func field(_ key: String) -> String { member[key].map { "\($0)" } ?? "-" }
+                    return [field("id"), field("membership"), reachable ? field("role") : "unreachable", field("term"),
+                            field("commit"), field("applied"), field("apiAddress"), field("peerAddress")]
+                })
+            }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a member as a learner (it catches up, then can be promoted).")
+
+        @Argument(help: "The member's id (its certificate's name).") var id: String
+        @Argument(help: "Its peer address, host:port.") var peerAddress: String
+        @Argument(help: "Its API address, host:port.") var apiAddress: String
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                _ = try ClientRun.expect(try await client.json(.POST, "/v1/cluster/members",
+                                                               ["id": id, "peer_address": peerAddress, "api_address": apiAddress]), 201)
+                Output.note("Added \(id) as a learner.")
+            }
+        }
+    }
+
+    struct Promote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a learner a voting member.")
+        @Argument var id: String
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                _ = try ClientRun.expect(try await client.send(.POST, "/v1/cluster/members/\(pathSegment(id))/promote"), 200)
+                Output.note("Promoted \(id) to voter.")
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a member from the cluster.")
+        @Argument var id: String
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                _ = try ClientRun.expect(try await client.send(.DELETE, "/v1/cluster/members/\(pathSegment(id))"), 204)
+                Output.note("Removed \(id).")
+            }
+        }
+    }
+
+    struct TransferLeader: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "transfer-leader", abstract: "Move leadership to another voter.")
+        @Argument var id: String
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                for _ in 0..<50 {
+                    let response = try await client.json(.POST, "/v1/cluster/leader", ["id": id])
+                    if response.status == 404 || response.status == 400 { _ = try ClientRun.expect(response, 202) }
+                    let status = ClientRun.object(try await client.send(.GET, "/v1/cluster"))
+                    if status["leader"] as? String == id {
+                        Output.note("\(id) leads now.")
+                        return
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                Output.error("\(id) did not take over leadership in time")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
