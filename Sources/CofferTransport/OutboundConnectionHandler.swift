@@ -18,7 +18,16 @@ final class OutboundConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
-            peer.connectionReady(generation: generation, channel: context.channel)
+            // NIOSSL's hostname check also passes when any SAN IP equals the address dialled, and
+            // every node certificate carries IP:127.0.0.1; so check the node id is a SAN DNS name.
+            let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate()
+            let names = certificate.map(PeerIdentity.dnsNames(of:)) ?? []
+            if names.contains(peer.nodeID) {
+                peer.connectionReady(generation: generation, channel: context.channel)
+            } else {
+                peer.serverNotNamed(names: names)
+                context.close(promise: nil)
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -7,7 +7,7 @@ import NIOSSL
 /// The one outbound connection to one peer: connected lazily, reconnected after a capped
 /// backoff, with a bounded number of frames waiting or in flight.
 ///
-/// All connection state lives on one event loop (`NIOLoopBound`), so it needs no lock; callers on
+/// All connection state lives on one event loop (`NIOLoopBoundBox`), so it needs no lock; callers on
 /// other threads only take the admission lock and hop onto the loop.
 final class OutboundPeer: Sendable {
     let nodeID: String
@@ -15,13 +15,14 @@ final class OutboundPeer: Sendable {
     private let context: TransportContext
     /// Frames accepted and not yet written to the socket or discarded; bounds memory per peer.
     private let admitted = NIOLockedValueBox(0)
-    private let state: NIOLoopBound<ConnectionState>
+    private let state: NIOLoopBoundBox<ConnectionState>
 
     init(nodeID: String, eventLoop: any EventLoop, context: TransportContext) {
         self.nodeID = nodeID
         self.eventLoop = eventLoop
         self.context = context
-        self.state = NIOLoopBound(ConnectionState(), eventLoop: eventLoop)
+        // Made off the loop (the transport creates peers under its lock), handed over to it.
+        self.state = NIOLoopBoundBox.makeBoxSendingValue(ConnectionState(), eventLoop: eventLoop)
     }
 
     // MARK: Called from any thread (the transport holds its lock, so the loop is still running)
@@ -177,6 +178,13 @@ final class OutboundPeer: Sendable {
         guard let call = state.value.pendingCalls.removeValue(forKey: frame.correlationID) else { return }
         call.timer.cancel()
         call.promise.succeed(frame)
+    }
+
+    /// The server we dialled proved a certificate of the cluster, but for another node.
+    func serverNotNamed(names: [String]) {
+        context.counters.update { $0.serversRefused += 1 }
+        context.logger.warning("refusing a server whose certificate does not name the peer dialled",
+                               metadata: ["peer": "\(nodeID)", "names": "\(names)"])
     }
 
     /// The peer sent something that is not a frame; the handler closes the connection.

@@ -10,6 +10,8 @@ public struct PeerTransportCounters: Sendable, Equatable {
     public var handshakesFailed = 0
     /// Inbound connections with a valid certificate that names no current member.
     public var peersRefused = 0
+    /// Outbound connections whose server certificate does not name the node dialled.
+    public var serversRefused = 0
     /// Connections (either direction) closed for a malformed or oversized frame.
     public var malformedFrames = 0
 

@@ -116,7 +116,8 @@ struct PeerTransportExchangeTests {
         let (membership, nodes) = try await startCluster(["node1", "node2", "node3"])
         // node1 believes node2 lives at node3's address: node3's certificate does not name node2.
         membership.set("node2", nodes[2].address)
-        await #expect(throws: PeerTransportError.self) { try await nodes[0].call("who are you?", to: "node2") }
+        await #expect(throws: PeerTransportError.peerUnavailable("node2")) { try await nodes[0].call("who are you?", to: "node2") }
+        #expect(nodes[0].transport.counters.serversRefused == 1)
         #expect(nodes[2].received.isEmpty)
         await shutdownAll(nodes)
     }
