@@ -44,6 +44,24 @@ let package = Package(
         .target(name: "CofferStore", dependencies: ["CLMDB", "CofferCrypto", "Raft"]),
         .testTarget(name: "CofferStoreTests", dependencies: ["CofferStore", "CofferCrypto", "Raft"]),
 
+        // MARK: Peer transport — framed messages over mutual TLS between cluster members.
+        .target(name: "CofferTransport", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CofferTransportTests", dependencies: [
+            "CofferTransport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // MARK: The node, its API and the executable
         .target(name: "CofferNode", dependencies: [
             "CofferStore", "CofferCrypto", "Resolver", "Raft",

@@ -1,0 +1,138 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// The last handler of an accepted connection. After the TLS handshake it names the peer from
+/// its certificate and closes the connection unless that is a current member; it then hands
+/// frames to the transport's inbound handler with that authenticated id.
+final class InboundConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = PeerFrame
+
+    private let context: TransportContext
+    private var peerID: String?
+    /// One-way frames go through this stream to one task, so they reach the handler in order.
+    private var messages: AsyncStream<PeerFrame>.Continuation?
+    private let requestsInFlight = NIOLockedValueBox(0)
+
+    init(context: TransportContext) {
+        self.context = context
+    }
+
+    func userInboundEventTriggered(context channelContext: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            authenticate(channelContext)
+        }
+        channelContext.fireUserInboundEventTriggered(event)
+    }
+
+    private func authenticate(_ channelContext: ChannelHandlerContext) {
+        let certificate = try? channelContext.pipeline.syncOperations.nioSSL_peerCertificate()
+        let names = certificate.map(PeerIdentity.dnsNames(of:)) ?? []
+        guard let id = PeerIdentity.member(named: names, members: context.members().keys,
+                                           localID: context.configuration.nodeID) else {
+            context.counters.update { $0.peersRefused += 1 }
+            context.logger.warning("refusing a peer whose certificate names no current member", metadata: [
+                "remote": "\(channelContext.remoteAddress.map { "\($0)" } ?? "?")", "names": "\(names)",
+            ])
+            channelContext.close(promise: nil)
+            return
+        }
+        peerID = id
+        startMessagePump(from: id, channel: channelContext.channel)
+    }
+
+    private func startMessagePump(from peerID: String, channel: any Channel) {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: PeerFrame.self, bufferingPolicy: .bufferingOldest(context.configuration.inboundQueueLimit))
+        messages = continuation
+        Self.spawnDelivery(of: stream, from: peerID, to: context.handler, answeringOn: channel)
+    }
+
+    // Tasks are spawned from static functions so they capture only these Sendable values, never the handler.
+    private static func spawnDelivery(of stream: AsyncStream<PeerFrame>, from peerID: String,
+                                      to handler: @escaping PeerTransport.InboundHandler, answeringOn channel: any Channel) {
+        Task { await deliver(stream, from: peerID, to: handler, answeringOn: channel) }
+    }
+
+    private static func spawnHandling(of request: PeerFrame, from peerID: String, with handler: @escaping PeerTransport.InboundHandler,
+                                      inFlight: NIOLockedValueBox<Int>, answeringOn channel: any Channel) {
+        Task { await handle(request, from: peerID, with: handler, inFlight: inFlight, answeringOn: channel) }
+    }
+
+    private static func deliver(_ stream: AsyncStream<PeerFrame>, from peerID: String,
+                                to handler: PeerTransport.InboundHandler, answeringOn channel: any Channel) async {
+        for await frame in stream {
+            if let response = await handler(frame, peerID) {
+                respond(response, to: frame, on: channel)
+            }
+        }
+    }
+
+    private static func handle(_ request: PeerFrame, from peerID: String, with handler: PeerTransport.InboundHandler,
+                               inFlight: NIOLockedValueBox<Int>, answeringOn channel: any Channel) async {
+        let response = await handler(request, peerID)
+        inFlight.withLockedValue { $0 -= 1 }
+        if let response { respond(response, to: request, on: channel) }
+    }
+
+    private static func respond(_ response: PeerFrame, to request: PeerFrame, on channel: any Channel) {
+        var response = response
+        response.correlationID = request.correlationID
+        channel.writeAndFlush(response, promise: nil)
+    }
+
+    func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        // TLS delivers no application data before the handshake, so peerID is set here; checked anyway.
+        guard let peerID else {
+            channelContext.close(promise: nil)
+            return
+        }
+        guard context.isPeer(peerID) else {
+            context.logger.warning("closing the connection of a peer that is no longer a member", metadata: ["peer": "\(peerID)"])
+            channelContext.close(promise: nil)
+            return
+        }
+        if frame.kind == .request {
+            handleRequest(frame, from: peerID, channel: channelContext.channel)
+        } else if case .dropped = messages?.yield(frame) {
+            context.counters.update { $0.framesDropped += 1 }
+        }
+    }
+
+    /// Requests run concurrently, bounded per connection, so one slow request never holds up others.
+    private func handleRequest(_ frame: PeerFrame, from peerID: String, channel: any Channel) {
+        let limit = context.configuration.inboundConcurrentRequestLimit
+        let admitted = requestsInFlight.withLockedValue { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else {
+            context.counters.update { $0.framesDropped += 1 }
+            return
+        }
+        Self.spawnHandling(of: frame, from: peerID, with: context.handler, inFlight: requestsInFlight, answeringOn: channel)
+    }
+
+    func errorCaught(context channelContext: ChannelHandlerContext, error: any Error) {
+        let peer = peerID ?? "\(channelContext.remoteAddress.map { "\($0)" } ?? "?")"
+        if let error = error as? PeerFrameDecodingError {
+            context.counters.update { $0.malformedFrames += 1 }
+            context.logger.warning("closing the connection of a peer that sent a malformed frame",
+                                   metadata: ["peer": "\(peer)", "error": "\(error)"])
+        } else if peerID == nil, let error = error as? NIOSSLError, case .handshakeFailed = error {
+            context.counters.update { $0.handshakesFailed += 1 }
+            context.logger.warning("refusing a peer whose TLS handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
+        channelContext.close(promise: nil)
+    }
+
+    func channelInactive(context channelContext: ChannelHandlerContext) {
+        messages?.finish()
+        messages = nil
+        channelContext.fireChannelInactive()
+    }
+}

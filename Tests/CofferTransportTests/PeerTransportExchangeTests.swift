@@ -1,0 +1,124 @@
+import CofferTransport
+import NIOCore
+import NIOPosix
+import Testing
+
+@Suite("Peer transport: exchanging frames over mutual TLS")
+struct PeerTransportExchangeTests {
+    @Test func twoNodesSendBothWaysInOrderWithAuthenticatedSenders() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2"])
+        let (node1, node2) = (nodes[0], nodes[1])
+        let expected1to2 = (0..<50).map { "from node1 #\($0)" }
+        let expected2to1 = (0..<50).map { "from node2 #\($0)" }
+        for text in expected1to2 { node1.send(text, to: "node2") }
+        for text in expected2to1 { node2.send(text, to: "node1") }
+        #expect(await eventually { node2.texts(from: "node1").count == 50 && node1.texts(from: "node2").count == 50 })
+        #expect(node2.texts(from: "node1") == expected1to2)
+        #expect(node1.texts(from: "node2") == expected2to1)
+        #expect(node1.received.allSatisfy { $0.from == "node2" && $0.kind == .message })
+        await shutdownAll(nodes)
+    }
+
+    @Test func concurrentCallsGetTheirOwnResponses() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2"])
+        let node1 = nodes[0]
+        let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<40 {
+                group.addTask { (index, try await node1.call("question \(index)", to: "node2")) }
+            }
+            return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(answers.count == 40)
+        for (index, answer) in answers { #expect(answer == "echo node1 question \(index)") }
+        await shutdownAll(nodes)
+    }
+
+    @Test func threeNodesCallEveryOtherNode() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2", "node3"])
+        for caller in nodes {
+            for callee in nodes where callee.id != caller.id {
+                #expect(try await caller.call("hello \(callee.id)", to: callee.id) == "echo \(caller.id) hello \(callee.id)")
+            }
+        }
+        for node in nodes {
+            #expect(Set(node.received.map(\.from)) == Set(nodes.map(\.id)).subtracting([node.id]))
+        }
+        await shutdownAll(nodes)
+    }
+
+    @Test func callToADownPeerFailsFastThenSucceedsOnceItStarts() async throws {
+        // Learn a free port, then leave it closed: node2 is a member nobody answers for yet.
+        let probe = try await TestNode("node2", membership: Membership())
+        let port = probe.port
+        await probe.shutdown()
+        let (membership, nodes) = try await startCluster(["node1"])
+        let node1 = nodes[0]
+        membership.set("node2", "127.0.0.1:\(port)")
+
+        // A generous timeout: failing with "unavailable" rather than "timed out" shows it failed fast.
+        await #expect(throws: PeerTransportError.peerUnavailable("node2")) {
+            try await node1.call("anyone?", to: "node2", timeout: .seconds(30))
+        }
+
+        let node2 = try await TestNode("node2", membership: membership, port: port)
+        let answered = await eventually { (try? await node1.call("now?", to: "node2", timeout: .seconds(5))) == "echo node1 now?" }
+        #expect(answered)
+        // One-way traffic flows again too, over the re-established connection.
+        #expect(await eventually { node1.send("ping", to: "node2"); return node2.texts(from: "node1").contains("ping") })
+        await shutdownAll(nodes + [node2])
+    }
+
+    @Test func callToANonMemberThrowsAtOnce() async throws {
+        let (_, nodes) = try await startCluster(["node1"])
+        await #expect(throws: PeerTransportError.unknownPeer("node7")) { try await nodes[0].call("?", to: "node7") }
+        await #expect(throws: PeerTransportError.unknownPeer("node1")) { try await nodes[0].call("me?", to: "node1") }
+        #expect(!nodes[0].send("?", to: "node7"))
+        await shutdownAll(nodes)
+    }
+
+    @Test func aCallWithoutAnAnswerTimesOut() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2"])
+        // The test handler answers only requests; a message sent through `call` gets no answer.
+        await #expect(throws: PeerTransportError.timedOut("node2")) {
+            try await nodes[0].transport.call(PeerFrame(kind: .message, payload: ByteBuffer(string: "no answer")), to: "node2",
+                                              timeout: .milliseconds(200))
+        }
+        #expect(nodes[1].texts(from: "node1") == ["no answer"])
+        await shutdownAll(nodes)
+    }
+
+    @Test func framesOverTheMaximumAreRefusedBeforeSending() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2"]) { $0.maxPayloadLength = 1024 }
+        let big = PeerFrame(kind: .request, payload: ByteBuffer(repeating: 1, count: 1025))
+        await #expect(throws: PeerTransportError.frameTooLarge(length: 1025, max: 1024)) {
+            try await nodes[0].transport.call(big, to: "node2", timeout: .seconds(5))
+        }
+        #expect(!nodes[0].transport.send(big, to: "node2"))
+        #expect(try await nodes[0].call("small", to: "node2") == "echo node1 small")
+        await shutdownAll(nodes)
+    }
+
+    @Test func theOutboundQueueIsBoundedAndDropsNewFrames() async throws {
+        // A TCP listener that never answers the TLS handshake keeps frames queued.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let (membership, nodes) = try await startCluster(["node1"]) { $0.outboundQueueLimit = 4 }
+        membership.set("node2", "127.0.0.1:\(silent.localAddress!.port!)")
+        let accepted = (0..<10).map { nodes[0].send("frame \($0)", to: "node2") }
+        #expect(accepted == Array(repeating: true, count: 4) + Array(repeating: false, count: 6))
+        #expect(nodes[0].transport.counters.framesDropped == 6)
+        await shutdownAll(nodes)
+        try await silent.close()
+    }
+
+    @Test func theClientRefusesAServerThatIsNotTheExpectedNode() async throws {
+        let (membership, nodes) = try await startCluster(["node1", "node2", "node3"])
+        // node1 believes node2 lives at node3's address: node3's certificate does not name node2.
+        membership.set("node2", nodes[2].address)
+        await #expect(throws: PeerTransportError.peerUnavailable("node2")) { try await nodes[0].call("who are you?", to: "node2") }
+        #expect(nodes[0].transport.counters.serversRefused == 1)
+        #expect(nodes[2].received.isEmpty)
+        await shutdownAll(nodes)
+    }
+}
