@@ -84,7 +84,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "coffer", dependencies: [
-            "CofferAPI", "CofferNode", "CofferClient", "CofferCrypto", "CofferStore", "CCofferShims",
+            "CofferAPI", "CofferNode", "CofferClient", "CofferCrypto", "CofferStore", "CCofferShims", "CofferTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

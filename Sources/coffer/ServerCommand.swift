@@ -2,6 +2,7 @@ import ArgumentParser
 import CCofferShims
 import CofferAPI
 import CofferNode
+import CofferTransport
 import Foundation
 import Hummingbird
 import Logging
@@ -38,6 +39,9 @@ struct ServerCommand: AsyncParsableCommand {
             logger.critical("refusing to start", metadata: ["reason": "\(error)"])
             throw ExitCode(2)
         }
+        let transport = try startTransport(for: node, config: nodeConfig, logger: logger)
+        node.attach(TransportLink(transport: transport))
+        try await transport.start()
         node.start()
         let bootstrap = Task { await node.bootstrapTokensWhenLeading() }
         let app = try APIServer(node: node, metrics: registry, logger: logger).makeApplication()
@@ -45,6 +49,21 @@ struct ServerCommand: AsyncParsableCommand {
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         bootstrap.cancel()
         node.stop()
+        await transport.shutdown()
+    }
+
+    private func startTransport(for node: Node, config: NodeConfig, logger: Logger) throws -> PeerTransport {
+        guard let address = HostPort(config.peerAddress) else {
+            throw ValidationError("peer address '\(config.peerAddress)' is not host:port")
+        }
+        var configuration = PeerTransportConfiguration(
+            nodeID: config.nodeID, listenHost: address.host, listenPort: address.port,
+            tls: .init(caFile: config.tls.caFile, certificateFile: config.tls.certificateFile,
+                       privateKeyFile: config.tls.privateKeyFile))
+        configuration.maxPayloadLength = 64 * 1024 * 1024
+        return try PeerTransport(configuration: configuration, members: { node.currentPeers }, logger: logger) { frame, member in
+            await TransportLink.handle(frame, from: member, node: node)
+        }
     }
 }
 

@@ -1,0 +1,45 @@
+import CofferNode
+import CofferTransport
+import NIOCore
+
+/// Carries the node's peer traffic over the mutual-TLS transport: the first payload byte
+/// says what the rest is (a Raft message, a forwarded write, a status call).
+struct TransportLink: PeerLink {
+    let transport: PeerTransport
+
+    func send(_ kind: PeerFrameKind, _ payload: [UInt8], to member: String) {
+        transport.send(PeerFrame(kind: .message, payload: Self.buffer(kind, payload)), to: member)
+    }
+
+    func call(_ kind: PeerFrameKind, _ payload: [UInt8], to member: String, timeout: Duration) async throws -> [UInt8] {
+        let answer = try await transport.call(PeerFrame(kind: .request, payload: Self.buffer(kind, payload)), to: member, timeout: timeout)
+        return Array(answer.payload.readableBytesView)
+    }
+
+    private static func buffer(_ kind: PeerFrameKind, _ payload: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(payload.count + 1)
+        buffer.writeInteger(kind.rawValue)
+        buffer.writeBytes(payload)
+        return buffer
+    }
+
+    /// Dispatches a frame from an authenticated member to the node; requests get an answer.
+    static func handle(_ frame: PeerFrame, from member: String, node: Node) async -> PeerFrame? {
+        var payload = frame.payload
+        guard let code = payload.readInteger(as: UInt8.self), let kind = PeerFrameKind(rawValue: code) else { return nil }
+        let body = Array(payload.readableBytesView)
+        let answer: [UInt8]
+        switch kind {
+        case .raft:
+            node.receiveRaft(body, from: member)
+            return nil
+        case .forwardWrite:
+            answer = await node.handleForwardedWrite(body)
+        case .status:
+            answer = node.handleStatusCall()
+        }
+        guard frame.kind == .request else { return nil }
+        return PeerFrame(kind: .response, correlationID: frame.correlationID, payload: ByteBuffer(bytes: answer))
+    }
+}
