@@ -4,7 +4,7 @@
 SYSTEM_PACKAGES := liblmdb-dev lmdb-utils libssl-dev openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
-NODES ?= 1
+NODES ?= 3
 DEV_DIR ?= .coffer-dev
 
 .PHONY: dev test build deps release clean

@@ -139,8 +139,8 @@ public final class Node: Sendable {
             if status.isLeader {
                 do {
                     return try await execute(request)
-                } catch CommandLogError.notLeader(let hint) {
-                    lastError = CommandLogError.notLeader(leaderHint: hint)
+                } catch CommandLogError.dropped {
+                    lastError = CommandLogError.dropped
                     continue
                 }
             }
@@ -150,17 +150,18 @@ public final class Node: Sendable {
             do {
                 answer = try await peerLink.call(.forwardWrite, try JSONEncoder().encode(request).byteArray, to: leader,
                                                  timeout: .seconds(10))
-            } catch {
-                lastError = error
+            } catch PeerCallError.notDelivered(let reason) {
+                lastError = ServiceError.unavailable("the leader could not be reached: \(reason)")
                 continue
+            } catch {
+                throw CommandLogError.timedOut
             }
             let reply = try JSONDecoder().decode(WriteReply.self, from: Data(answer))
             if let error = reply.error { throw error.error }
             _ = try await driver.waitApplied(reply.index)
             return reply
         }
-        if lastError is CommandLogError || lastError is ServiceError { throw lastError }
-        throw ServiceError.unavailable("the leader could not be reached: \(lastError)")
+        throw lastError
     }
 
     /// A write forwarded by a follower; answered with a `WriteReply`.

@@ -190,7 +190,7 @@ public final class RaftDriver: @unchecked Sendable {
                 pending.index = raft.lastIndex
                 proposals[proposalID] = pending
             } catch {
-                pending.fail(CommandLogError.notLeader(leaderHint: nil))
+                pending.fail(CommandLogError.dropped)
             }
         case .readIndex(let pending):
             let context = nextReadContext
@@ -199,7 +199,7 @@ public final class RaftDriver: @unchecked Sendable {
                 try raft.readIndex(context: context.bigEndianBytes)
                 reads[context] = pending
             } catch {
-                pending.fail(CommandLogError.notLeader(leaderHint: nil))
+                pending.fail(CommandLogError.dropped)
             }
         case .waitApplied(let index, let pending):
             if raft.appliedIndex >= index { pending.succeed(raft.appliedIndex) } else { appliedWaiters.append((index, pending)) }
@@ -243,6 +243,9 @@ public final class RaftDriver: @unchecked Sendable {
         for message in ready.messages { send(message.to, RaftWire.encode(message)) }
 
         let snapshotInstalled = ready.snapshot.map { !$0.isEmpty } ?? false
+        if let snapshot = ready.snapshot, snapshotInstalled {
+            logger.info("installed a snapshot from the leader", metadata: ["index": "\(snapshot.metadata.index)"])
+        }
         if !results.isEmpty || snapshotInstalled { onApplied(results, snapshotInstalled) }
         for result in results {
             if let proposalID = proposalAt[result.index], let pending = proposals.removeValue(forKey: proposalID) {
@@ -265,7 +268,7 @@ public final class RaftDriver: @unchecked Sendable {
     private func failOverwrittenProposals(upTo index: UInt64, kept: [UInt64: ProposalID]) {
         for (proposalID, pending) in proposals where pending.index <= index && kept[pending.index] != proposalID {
             proposals[proposalID] = nil
-            pending.fail(CommandLogError.notLeader(leaderHint: nil))
+            pending.fail(CommandLogError.dropped)
         }
     }
 

@@ -12,8 +12,15 @@ struct TransportLink: PeerLink {
     }
 
     func call(_ kind: PeerFrameKind, _ payload: [UInt8], to member: String, timeout: Duration) async throws -> [UInt8] {
-        let answer = try await transport.call(PeerFrame(kind: .request, payload: Self.buffer(kind, payload)), to: member, timeout: timeout)
-        return Array(answer.payload.readableBytesView)
+        do {
+            let answer = try await transport.call(PeerFrame(kind: .request, payload: Self.buffer(kind, payload)), to: member, timeout: timeout)
+            return Array(answer.payload.readableBytesView)
+        } catch let error as PeerTransportError {
+            switch error {
+            case .connectionLost, .timedOut: throw PeerCallError.outcomeUnknown(error.description)
+            default: throw PeerCallError.notDelivered(error.description)
+            }
+        }
     }
 
     private static func buffer(_ kind: PeerFrameKind, _ payload: [UInt8]) -> ByteBuffer {

@@ -74,7 +74,12 @@ final class Deployment: @unchecked Sendable {
     let apiPort: Int
     private var servers: [Int: Process] = [:]
 
-    init(nodes: Int = 1) throws {
+    /// Proxies by (from, to) node index, when the deployment routes peer traffic through them.
+    private(set) var proxies: [[Int]: FaultProxy] = [:]
+
+    /// `proxied` routes every node's traffic to each peer through its own `FaultProxy`;
+    /// `snapshotEvery` makes nodes snapshot and compact their logs that often.
+    init(nodes: Int = 1, proxied: Bool = false, snapshotEvery: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-e2e-\(UUID())").path
         self.nodes = nodes
         apiPort = freePort()
@@ -82,6 +87,83 @@ final class Deployment: @unchecked Sendable {
         let prepared = try run(Binary.coffer, ["dev", "--prepare-only", "--nodes", "\(nodes)", "--dir", directory,
                                                 "--api-port", "\(apiPort)", "--peer-port", "\(peerPort)"])
         guard prepared.status == 0 else { throw HarnessError("coffer dev --prepare-only failed: \(prepared.stderr)") }
+        for index in 1...nodes {
+            try editConfig(index) { config in
+                if let snapshotEvery { config["raft"] = ["tickMilliseconds": 50, "electionTicks": 10, "snapshotEvery": snapshotEvery] }
+                guard proxied, var members = config["initialMembers"] as? [[String: Any]] else { return }
+                for (position, member) in members.enumerated() {
+                    let peer = position + 1
+                    guard peer != index, let address = member["peerAddress"] as? String,
+                          let port = Int(address.split(separator: ":").last ?? "") else { continue }
+                    let proxy = try FaultProxy(to: port)
+                    proxies[[index, peer]] = proxy
+                    members[position]["peerAddress"] = "127.0.0.1:\(proxy.port)"
+                }
+                config["initialMembers"] = members
+            }
+        }
+    }
+
+    private func editConfig(_ index: Int, _ edit: (inout [String: Any]) throws -> Void) throws {
+        let path = nodeDirectory(index) + "/config"
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        try edit(&config)
+        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Cuts every link into and out of node `index`.
+    func isolate(_ index: Int) {
+        for (pair, proxy) in proxies where pair.contains(index) { proxy.cut() }
+    }
+
+    func healAll() {
+        for proxy in proxies.values { proxy.heal() }
+    }
+
+    /// Starts every node, then waits until they agree on a leader; returns its index.
+    func startAll() async throws -> Int {
+        for index in 1...nodes { try await start(index) }
+        return try await waitForLeader(among: Array(1...nodes))
+    }
+
+    /// Waits until every node in `indexes` names the same leader, one of `indexes`.
+    func waitForLeader(among indexes: [Int], excluding excluded: Int? = nil) async throws -> Int {
+        for _ in 0..<200 {
+            var leaders: Set<String> = []
+            for index in indexes {
+                leaders.insert((try? await status(of: index))?["leader"] as? String ?? "")
+            }
+            if leaders.count == 1, let name = leaders.first, let leader = Int(name.dropFirst(4)),
+               indexes.contains(leader), leader != excluded {
+                return leader
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError("no agreed leader among \(indexes)")
+    }
+
+    /// `GET /v1/cluster` on one node.
+    func status(of index: Int) async throws -> [String: Any] {
+        let client = try self.client(token: adminToken, only: index)
+        defer { Task { await client.shutdown() } }
+        return try await client.object(.GET, "/v1/cluster")
+    }
+
+    /// This node's applied index, as it reports it.
+    func appliedIndex(of index: Int) async throws -> Int {
+        let members = try await status(of: index)["members"] as? [[String: Any]] ?? []
+        return members.first { $0["id"] as? String == "node\(index)" }?["applied"] as? Int ?? -1
+    }
+
+    /// Waits until every node in `indexes` has applied the same index.
+    func waitConverged(_ indexes: [Int]) async throws {
+        for _ in 0..<300 {
+            var applied: Set<Int> = []
+            for index in indexes { applied.insert((try? await appliedIndex(of: index)) ?? -1) }
+            if applied.count == 1, applied.first! > 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError("nodes \(indexes) did not converge")
     }
 
     deinit {
