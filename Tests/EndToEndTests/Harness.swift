@@ -79,7 +79,9 @@ final class Deployment: @unchecked Sendable {
 
     /// `proxied` routes every node's traffic to each peer through its own `FaultProxy`;
     /// `snapshotEvery` makes nodes snapshot and compact their logs that often.
-    init(nodes: Int = 1, proxied: Bool = false, snapshotEvery: Int? = nil) throws {
+    /// With `founders` below `nodes`, only the first `founders` nodes form the cluster; the
+    /// others know them but wait to be added.
+    init(nodes: Int = 1, founders: Int? = nil, proxied: Bool = false, snapshotEvery: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-e2e-\(UUID())").path
         self.nodes = nodes
         apiPort = freePort()
@@ -89,6 +91,10 @@ final class Deployment: @unchecked Sendable {
         guard prepared.status == 0 else { throw HarnessError("coffer dev --prepare-only failed: \(prepared.stderr)") }
         for index in 1...nodes {
             try editConfig(index) { config in
+                if let founders, var members = config["initialMembers"] as? [[String: Any]] {
+                    members = Array(members.prefix(founders))
+                    config["initialMembers"] = members
+                }
                 if let snapshotEvery { config["raft"] = ["tickMilliseconds": 50, "electionTicks": 10, "snapshotEvery": snapshotEvery] }
                 guard proxied, var members = config["initialMembers"] as? [[String: Any]] else { return }
                 for (position, member) in members.enumerated() {
@@ -109,6 +115,13 @@ final class Deployment: @unchecked Sendable {
         var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
         try edit(&config)
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Node `index`'s peer and API addresses, from its config.
+    func member(_ index: Int) -> (peer: String, api: String) {
+        let path = nodeDirectory(index) + "/config"
+        let config = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))) as? [String: Any] ?? [:]
+        return (config["peerAddress"] as? String ?? "", config["apiAddress"] as? String ?? "")
     }
 
     /// Cuts every link into and out of node `index`.
