@@ -136,7 +136,20 @@ final class Deployment: @unchecked Sendable {
     /// Starts every node, then waits until they agree on a leader; returns its index.
     func startAll() async throws -> Int {
         for index in 1...nodes { try await start(index) }
-        return try await waitForLeader(among: Array(1...nodes))
+        let leader = try await waitForLeader(among: Array(1...nodes))
+        try await waitReady()
+        return leader
+    }
+
+    /// Waits until the bootstrap tokens are applied (the admin token works).
+    func waitReady() async throws {
+        let client = try self.client(token: adminToken)
+        defer { Task { await client.shutdown() } }
+        for _ in 0..<200 {
+            if let response = try? await client.send(.GET, "/v1/secrets"), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessError("the admin token never started working: \(log(1))")
     }
 
     /// Waits until every node in `indexes` names the same leader, one of `indexes`.
@@ -210,7 +223,10 @@ final class Deployment: @unchecked Sendable {
         let client = try self.client(token: nil, only: index)
         defer { Task { await client.shutdown() } }
         for _ in 0..<200 {
-            if let response = try? await client.send(.GET, "/healthz"), response.status == 200 { return }
+            if let response = try? await client.send(.GET, "/healthz"), response.status == 200 {
+                if nodes == 1 { try await waitReady() }
+                return
+            }
             if !process.isRunning { throw HarnessError("node\(index) exited at start: \(log(index))") }
             try await Task.sleep(for: .milliseconds(50))
         }

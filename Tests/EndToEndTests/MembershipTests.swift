@@ -9,6 +9,7 @@ struct MembershipTests {
         let deployment = try Deployment(nodes: 4, founders: 3)
         for index in 1...3 { try await deployment.start(index) }
         _ = try await deployment.waitForLeader(among: [1, 2, 3])
+        try await deployment.waitReady()
         for index in 0..<5 {
             _ = try deployment.cli(["secret", "create", "Before\(index)"], input: "value-\(index)")
         }
