@@ -29,9 +29,12 @@ release: deps
 dev: build
 	./.build/debug/coffer dev --nodes $(NODES) --dir $(DEV_DIR)
 
+# Unit and simulation tests run in parallel; the end-to-end tests, which start real node
+# processes, run after them on their own.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip EndToEndTests
+	$(SWIFT) test --skip-build --filter EndToEndTests
 
 clean:
 	rm -rf .build $(DEV_DIR)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 trials=${1:-5}
 make -s deps >/dev/null
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-swift build -c release --product coffer >/dev/null
+swift build -c release --product coffer >/dev/null 2>&1
 coffer=$PWD/.build/release/coffer
 
 dir=$(mktemp -d /tmp/coffer-failover.XXXXXX)
@@ -17,6 +17,7 @@ api=$((20000 + RANDOM % 20000)); peer=$((api + 100))
 dev=$!
 trap 'kill $dev 2>/dev/null; wait $dev 2>/dev/null; rm -rf "$dir"' EXIT
 
+for _ in $(seq 300); do grep -q "Coffer is running" "$dir/dev.out" 2>/dev/null && break; sleep 0.1; done
 token=$(cat "$dir/admin.token")
 request() { # request PORT METHOD PATH [BODY] -> prints the HTTP status
     curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$dir/ca.pem" -H "Authorization: Bearer $token" \
