@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 import Resolver
@@ -24,7 +25,15 @@ struct ConcurrencyTests {
 
         DispatchQueue.concurrentPerform(iterations: 5) { worker in
             if worker == 0 {
-                for generation in 2...finalGeneration { try! catalog.apply(values(generation), generation: generation) }
+                for generation in 2...finalGeneration {
+                    try! catalog.apply(values(generation), generation: generation)
+                    // Every hundred swaps, let the readers render at least once, so renders
+                    // surely overlap many swaps even on a loaded machine.
+                    if generation % 100 == 0 {
+                        let seen = renders.load(ordering: .relaxed)
+                        while renders.load(ordering: .relaxed) < seen + 4 { sched_yield() }
+                    }
+                }
                 done.store(true, ordering: .releasing)
                 return
             }
