@@ -14,6 +14,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
     private var peerID: String?
     /// One-way frames go through this stream to one task, so they reach the handler in order.
     private var messages: AsyncStream<PeerFrame>.Continuation?
+    /// Requests run concurrently, each in its own task; this bounds how many at once.
     private let requestsInFlight = NIOLockedValueBox(0)
 
     init(context: TransportContext) {
@@ -64,9 +65,8 @@ final class InboundConnectionHandler: ChannelInboundHandler {
     private static func deliver(_ stream: AsyncStream<PeerFrame>, from peerID: String,
                                 to handler: PeerTransport.InboundHandler, answeringOn channel: any Channel) async {
         for await frame in stream {
-            if let response = await handler(frame, peerID) {
-                respond(response, to: frame, on: channel)
-            }
+            // One-way frames get no answer; whatever the handler returns is dropped.
+            _ = await handler(frame, peerID)
         }
     }
 
@@ -79,6 +79,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
 
     private static func respond(_ response: PeerFrame, to request: PeerFrame, on channel: any Channel) {
         var response = response
+        response.kind = .response
         response.correlationID = request.correlationID
         channel.writeAndFlush(response, promise: nil)
     }
@@ -91,6 +92,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
             return
         }
         guard context.isPeer(peerID) else {
+            context.counters.update { $0.peersRefused += 1 }
             context.logger.warning("closing the connection of a peer that is no longer a member", metadata: ["peer": "\(peerID)"])
             channelContext.close(promise: nil)
             return

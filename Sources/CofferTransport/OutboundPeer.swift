@@ -82,6 +82,7 @@ final class OutboundPeer: Sendable {
             break
         }
         var frame = frame
+        frame.kind = .request
         frame.correlationID = state.nextCorrelationID
         state.nextCorrelationID &+= 1
         let id = frame.correlationID
@@ -130,6 +131,11 @@ final class OutboundPeer: Sendable {
         let generation = state.generation
         state.phase = .connecting(generation: generation, address: addressText)
         let configuration = context.configuration
+        // The bootstrap's connect timeout covers TCP only; this one also covers a TLS handshake
+        // that never finishes (a silent or wedged listener).
+        state.attemptTimer = eventLoop.scheduleTask(in: configuration.connectTimeout) { () -> Void in
+            self.attemptTimedOut(generation: generation)
+        }
         let clientContext = context.tls.clientContext
         let nodeID = self.nodeID
         ClientBootstrap(group: eventLoop)
@@ -152,7 +158,11 @@ final class OutboundPeer: Sendable {
                 switch result {
                 case .success(let channel):
                     // Handshake not done yet; if this attempt was superseded, drop the channel.
-                    if self.state.value.phase.generation != generation { channel.close(promise: nil) }
+                    if self.state.value.phase.generation == generation {
+                        self.state.value.attemptChannel = channel
+                    } else {
+                        channel.close(promise: nil)
+                    }
                 case .failure(let error):
                     self.connectionEnded(generation: generation, error: error)
                 }
@@ -167,15 +177,25 @@ final class OutboundPeer: Sendable {
             return
         }
         state.phase = .connected(generation: generation, channel: channel, address: address, since: .now())
+        state.endAttempt()
         let queued = state.queue
         state.queue.removeAll()
         for frame in queued { write(frame, to: channel) }
         channel.flush()
     }
 
+    private func attemptTimedOut(generation: Int) {
+        let state = self.state.value
+        guard case .connecting(generation, _) = state.phase else { return }
+        let channel = state.attemptChannel
+        connectionEnded(generation: generation, error: PeerTransportError.peerUnavailable(nodeID))
+        channel?.close(promise: nil)
+    }
+
     /// A frame arrived on the outbound connection: the answer to a call, or ignored.
     func received(_ frame: PeerFrame, generation: Int) {
-        guard let call = state.value.pendingCalls.removeValue(forKey: frame.correlationID) else { return }
+        guard frame.kind == .response,
+              let call = state.value.pendingCalls.removeValue(forKey: frame.correlationID) else { return }
         call.timer.cancel()
         call.promise.succeed(frame)
     }
@@ -207,6 +227,7 @@ final class OutboundPeer: Sendable {
         if let error {
             context.logger.debug("peer connection ended", metadata: ["peer": "\(nodeID)", "error": "\(error)"])
         }
+        state.endAttempt()
         failEverything(with: wasConnected ? .connectionLost(nodeID) : .peerUnavailable(nodeID))
         // A connection that stayed up a while was healthy; one that the peer closes at once (it
         // refuses us) must not turn into a reconnect loop, so it counts as a failure.
@@ -255,6 +276,9 @@ final class OutboundPeer: Sendable {
         let phase = state.phase
         state.phase = .closed
         state.reconnectTimer?.cancel()
+        let attempt = state.attemptChannel
+        state.endAttempt()
+        attempt?.close(promise: nil)
         failEverything(with: .shutDown)
         if case .connected(_, let channel, _, _) = phase {
             return channel.close().recover { _ in }
@@ -291,6 +315,15 @@ final class ConnectionState {
     var nextCorrelationID: UInt64 = 1
     var consecutiveFailures = 0
     var reconnectTimer: Scheduled<Void>?
+    /// The channel and deadline of the connection attempt in progress.
+    var attemptChannel: (any Channel)?
+    var attemptTimer: Scheduled<Void>?
+
+    func endAttempt() {
+        attemptTimer?.cancel()
+        attemptTimer = nil
+        attemptChannel = nil
+    }
 }
 
 struct PendingCall {

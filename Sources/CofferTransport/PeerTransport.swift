@@ -11,8 +11,9 @@ import NIOSSL
 /// accepts the peers' connections for everything it receives; answers to a call come back on
 /// the connection the call went out on.
 public final class PeerTransport: Sendable {
-    /// Handles one inbound frame; `from` is the id proven by the peer's certificate. A returned
-    /// frame goes back to the sender with the same correlation id (for a `request`, the answer).
+    /// Handles one inbound frame; `from` is the id proven by the peer's certificate. For a
+    /// `request` (from `call`), a returned frame goes back to the caller as the `response` with the
+    /// request's correlation id; for one-way frames the return value is ignored.
     public typealias InboundHandler = @Sendable (_ frame: PeerFrame, _ from: String) async -> PeerFrame?
     /// The current membership, node id to peer address `host:port`; read at every connection
     /// and frame, so changes apply at once.
@@ -85,11 +86,13 @@ public final class PeerTransport: Sendable {
         ])
     }
 
-    /// Queues a frame for `nodeID` without waiting; it may be lost (Raft tolerates loss).
-    /// Returns false when it was dropped at once: unknown peer, full queue, or not running.
+    /// Queues a one-way frame for `nodeID` without waiting; it may be lost (Raft tolerates loss).
+    /// Returns false when it was dropped at once: unknown peer, full queue, oversized, not
+    /// running, or a `request` (which expects an answer: use `call`).
     @discardableResult
     public func send(_ frame: PeerFrame, to nodeID: String) -> Bool {
-        guard frame.payload.readableBytes <= configuration.maxPayloadLength, let address = context.peerAddress(of: nodeID) else {
+        guard frame.kind != .request, frame.payload.readableBytes <= configuration.maxPayloadLength,
+              let address = context.peerAddress(of: nodeID) else {
             context.counters.update { $0.framesDropped += 1 }
             return false
         }
@@ -100,8 +103,8 @@ public final class PeerTransport: Sendable {
         }
     }
 
-    /// Sends `frame` as a request and waits for the answer with the same correlation id (the
-    /// transport assigns it). Throws on timeout, when the connection closes first, and at once
+    /// Sends `frame` as a `request` and waits for the `response` with the same correlation id (the
+    /// transport sets both kind and id). Throws on timeout, when the connection closes first, and at once
     /// when the peer is unknown or was unreachable a moment ago (its reconnect backoff).
     public func call(_ frame: PeerFrame, to nodeID: String, timeout: Duration) async throws -> PeerFrame {
         guard frame.payload.readableBytes <= configuration.maxPayloadLength else {
