@@ -12,6 +12,8 @@ final class InboundConnectionHandler: ChannelInboundHandler {
 
     private let context: TransportContext
     private var peerID: String?
+    /// Set once this handler decided to close: frames already decoded behind that point are ignored.
+    private var closing = false
     /// One-way frames go through this stream to one task, so they reach the handler in order.
     private var messages: AsyncStream<PeerFrame>.Continuation?
     /// Requests run concurrently, each in its own task; this bounds how many at once.
@@ -37,7 +39,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
             context.logger.warning("refusing a peer whose certificate names no current member", metadata: [
                 "remote": "\(channelContext.remoteAddress.map { "\($0)" } ?? "?")", "names": "\(names)",
             ])
-            channelContext.close(promise: nil)
+            closeConnection(channelContext)
             return
         }
         peerID = id
@@ -86,15 +88,16 @@ final class InboundConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        guard !closing else { return }
         // TLS delivers no application data before the handshake, so peerID is set here; checked anyway.
         guard let peerID else {
-            channelContext.close(promise: nil)
+            closeConnection(channelContext)
             return
         }
         guard context.isPeer(peerID) else {
             context.counters.update { $0.peersRefused += 1 }
             context.logger.warning("closing the connection of a peer that is no longer a member", metadata: ["peer": "\(peerID)"])
-            channelContext.close(promise: nil)
+            closeConnection(channelContext)
             return
         }
         if frame.kind == .request {
@@ -120,6 +123,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context channelContext: ChannelHandlerContext, error: any Error) {
+        guard !closing else { return }
         let peer = peerID ?? "\(channelContext.remoteAddress.map { "\($0)" } ?? "?")"
         if let error = error as? PeerFrameDecodingError {
             context.counters.update { $0.malformedFrames += 1 }
@@ -129,6 +133,12 @@ final class InboundConnectionHandler: ChannelInboundHandler {
             context.counters.update { $0.handshakesFailed += 1 }
             context.logger.warning("refusing a peer whose TLS handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
         }
+        closeConnection(channelContext)
+    }
+
+    private func closeConnection(_ channelContext: ChannelHandlerContext) {
+        closing = true
+        messages?.finish()
         channelContext.close(promise: nil)
     }
 

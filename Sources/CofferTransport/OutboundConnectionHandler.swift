@@ -37,10 +37,11 @@ final class OutboundConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard closeReason == nil else { return }  // already closing for an earlier error
         if let error = error as? PeerFrameDecodingError {
             peer.malformedFrame(error)
         }
-        closeReason = closeReason ?? error
+        closeReason = error
         context.close(promise: nil)
     }
 
