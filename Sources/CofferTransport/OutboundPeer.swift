@@ -34,12 +34,16 @@ final class OutboundPeer: Sendable {
         return true
     }
 
-    /// Starts a call; the future fails fast while the peer is in its reconnect backoff.
-    func call(_ frame: PeerFrame, address: String, timeout: TimeAmount) -> EventLoopFuture<PeerFrame> {
-        guard admit() else { return eventLoop.makeFailedFuture(PeerTransportError.queueFull(nodeID)) }
+    /// Starts a call; the promise fails fast while the peer is in its reconnect backoff. Its
+    /// holder may fail it early (cancellation): completing a promise twice is a no-op in NIO.
+    func call(_ frame: PeerFrame, address: String, timeout: TimeAmount) -> EventLoopPromise<PeerFrame> {
         let promise = eventLoop.makePromise(of: PeerFrame.self)
+        guard admit() else {
+            promise.fail(PeerTransportError.queueFull(nodeID))
+            return promise
+        }
         eventLoop.execute { self.startCall(frame, address: address, timeout: timeout, promise: promise) }
-        return promise.futureResult
+        return promise
     }
 
     /// Fails everything waiting and closes the connection for good.

@@ -71,15 +71,19 @@ public final class PeerTransport: Sendable {
                 }
             }
         let channel = try await bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).get()
-        let accepted = state.withLockedValue { state in
-            guard state.phase == .initial else { return false }
-            state.phase = .running
-            state.serverChannel = channel
-            return true
+        let refusal: PeerTransportError? = state.withLockedValue { state in
+            switch state.phase {
+            case .initial:
+                state.phase = .running
+                state.serverChannel = channel
+                return nil
+            case .running: return .alreadyStarted
+            case .shutDown: return .shutDown
+            }
         }
-        guard accepted else {
+        if let refusal {
             try? await channel.close()
-            throw PeerTransportError.shutDown
+            throw refusal
         }
         context.logger.info("peer transport listening", metadata: [
             "node": "\(configuration.nodeID)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
@@ -106,6 +110,7 @@ public final class PeerTransport: Sendable {
     /// Sends `frame` as a `request` and waits for the `response` with the same correlation id (the
     /// transport sets both kind and id). Throws on timeout, when the connection closes first, and at once
     /// when the peer is unknown or was unreachable a moment ago (its reconnect backoff).
+    /// Cancelling the calling task fails it with `CancellationError`.
     public func call(_ frame: PeerFrame, to nodeID: String, timeout: Duration) async throws -> PeerFrame {
         guard frame.payload.readableBytes <= configuration.maxPayloadLength else {
             throw PeerTransportError.frameTooLarge(length: frame.payload.readableBytes, max: configuration.maxPayloadLength)
@@ -118,7 +123,12 @@ public final class PeerTransport: Sendable {
             case .running: return peer(nodeID, in: &state).call(frame, address: address, timeout: TimeAmount(timeout))
             }
         }
-        return try await answer.get()
+        // Cancelling the task fails the call at once; a late answer then finds the promise done.
+        return try await withTaskCancellationHandler {
+            try await answer.futureResult.get()
+        } onCancel: {
+            answer.fail(CancellationError())
+        }
     }
 
     /// Stops listening, closes every connection, fails pending calls. Idempotent.

@@ -87,6 +87,16 @@ struct PeerTransportExchangeTests {
         await shutdownAll(nodes)
     }
 
+    @Test func cancellingTheCallerEndsTheCall() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2"])
+        let waiting = Task { try await nodes[0].call("silent until cancelled", to: "node2", timeout: .seconds(60)) }
+        #expect(await eventually { nodes[1].texts(from: "node1") == ["silent until cancelled"] })
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(try await nodes[0].call("next", to: "node2") == "echo node1 next")
+        await shutdownAll(nodes)
+    }
+
     @Test func framesOverTheMaximumAreRefusedBeforeSending() async throws {
         let (_, nodes) = try await startCluster(["node1", "node2"]) { $0.maxPayloadLength = 1024 }
         let big = PeerFrame(kind: .request, payload: ByteBuffer(repeating: 1, count: 1025))
