@@ -72,6 +72,7 @@ final class OutboundPeer: Sendable {
     // MARK: On the loop
 
     private func startCall(_ frame: PeerFrame, address: String, timeout: TimeAmount, promise: EventLoopPromise<PeerFrame>) {
+        followMove(to: address)
         let state = self.state.value
         switch state.phase {
         case .backoff:
@@ -97,19 +98,25 @@ final class OutboundPeer: Sendable {
         enqueue(frame, address: address)
     }
 
-    private func enqueue(_ frame: PeerFrame, address: String) {
+    /// When the membership gives the peer a new address, leaves the connection to the old one
+    /// (the calls waiting on it fail) so that the next frame dials the new one at once.
+    private func followMove(to address: String) {
         let state = self.state.value
         state.latestAddress = address
+        guard case .connected(_, let channel, let connectedAddress, _) = state.phase, connectedAddress != address else { return }
+        context.logger.info("peer moved, reconnecting", metadata: ["peer": "\(nodeID)", "address": "\(address)"])
+        state.phase = .idle  // the old connection's close event no longer matches the current generation
+        failEverything(with: .connectionLost(nodeID))
+        channel.close(promise: nil)
+    }
+
+    private func enqueue(_ frame: PeerFrame, address: String) {
+        followMove(to: address)
+        let state = self.state.value
         switch state.phase {
-        case .connected(_, let channel, let connectedAddress, _):
-            if connectedAddress == address {
-                write(frame, to: channel)
-                channel.flush()
-            } else {
-                // The member moved: the close ends this connection and the queue reconnects it.
-                state.queue.append(frame)
-                channel.close(promise: nil)
-            }
+        case .connected(_, let channel, _, _):
+            write(frame, to: channel)
+            channel.flush()
         case .connecting, .backoff:
             state.queue.append(frame)
         case .idle:

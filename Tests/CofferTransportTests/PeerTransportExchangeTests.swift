@@ -68,6 +68,18 @@ struct PeerTransportExchangeTests {
         await shutdownAll(nodes + [node2])
     }
 
+    @Test func aMemberThatMovesIsDialledAtItsNewAddress() async throws {
+        let (membership, nodes) = try await startCluster(["node1", "node2"])
+        #expect(try await nodes[0].call("old home", to: "node2") == "echo node1 old home")
+        // node2 comes back on another port while the old listener still answers.
+        let moved = try await TestNode("node2", membership: membership)
+        membership.set("node2", moved.address)
+        #expect(try await nodes[0].call("new home", to: "node2") == "echo node1 new home")
+        #expect(moved.texts(from: "node1") == ["new home"])
+        #expect(nodes[1].texts(from: "node1") == ["old home"])
+        await shutdownAll(nodes + [moved])
+    }
+
     @Test func callToANonMemberThrowsAtOnce() async throws {
         let (_, nodes) = try await startCluster(["node1"])
         await #expect(throws: PeerTransportError.unknownPeer("node7")) { try await nodes[0].call("?", to: "node7") }
