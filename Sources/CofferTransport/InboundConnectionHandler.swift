@@ -50,13 +50,14 @@ final class InboundConnectionHandler: ChannelInboundHandler {
         let (stream, continuation) = AsyncStream.makeStream(
             of: PeerFrame.self, bufferingPolicy: .bufferingOldest(context.configuration.inboundQueueLimit))
         messages = continuation
-        Self.spawnDelivery(of: stream, from: peerID, to: context.handler, answeringOn: channel)
+        Self.spawnDelivery(of: stream, from: peerID, to: context.handler)
     }
 
-    // Tasks are spawned from static functions so they capture only these Sendable values, never the handler.
+    // Tasks are spawned from static functions so that they capture only these Sendable values,
+    // never `self` (a channel handler, confined to its event loop).
     private static func spawnDelivery(of stream: AsyncStream<PeerFrame>, from peerID: String,
-                                      to handler: @escaping PeerTransport.InboundHandler, answeringOn channel: any Channel) {
-        Task { await deliver(stream, from: peerID, to: handler, answeringOn: channel) }
+                                      to handler: @escaping PeerTransport.InboundHandler) {
+        Task { await deliver(stream, from: peerID, to: handler) }
     }
 
     private static func spawnHandling(of request: PeerFrame, from peerID: String, with handler: @escaping PeerTransport.InboundHandler,
@@ -65,7 +66,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
     }
 
     private static func deliver(_ stream: AsyncStream<PeerFrame>, from peerID: String,
-                                to handler: PeerTransport.InboundHandler, answeringOn channel: any Channel) async {
+                                to handler: PeerTransport.InboundHandler) async {
         for await frame in stream {
             // One-way frames get no answer; whatever the handler returns is dropped.
             _ = await handler(frame, peerID)
@@ -100,10 +101,20 @@ final class InboundConnectionHandler: ChannelInboundHandler {
             closeConnection(channelContext)
             return
         }
-        if frame.kind == .request {
+        switch frame.kind {
+        case .request:
             handleRequest(frame, from: peerID, channel: channelContext.channel)
-        } else if case .dropped = messages?.yield(frame) {
-            context.counters.update { $0.framesDropped += 1 }
+        case .message:
+            if case .dropped = messages?.yield(frame) {
+                context.counters.update { $0.framesDropped += 1 }
+            }
+        case .response:
+            // Answers travel on the caller's own outbound connection, never towards a listener.
+            context.counters.update { $0.malformedFrames += 1 }
+            context.logger.warning("closing the connection of a peer that sent a malformed frame", metadata: [
+                "peer": "\(peerID)", "error": "\(PeerFrameDecodingError.unexpectedKind(frame.kind.rawValue))",
+            ])
+            closeConnection(channelContext)
         }
     }
 

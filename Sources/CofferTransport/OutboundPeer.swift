@@ -203,10 +203,10 @@ final class OutboundPeer: Sendable {
         channel?.close(promise: nil)
     }
 
-    /// A frame arrived on the outbound connection: the answer to a call, or ignored.
-    func received(_ frame: PeerFrame, generation: Int) {
-        guard frame.kind == .response,
-              let call = state.value.pendingCalls.removeValue(forKey: frame.correlationID) else { return }
+    /// A response arrived on the outbound connection: the answer to a call (ids are unique per
+    /// peer across reconnections), or a late one, ignored.
+    func received(_ frame: PeerFrame) {
+        guard let call = state.value.pendingCalls.removeValue(forKey: frame.correlationID) else { return }
         call.timer.cancel()
         call.promise.succeed(frame)
     }

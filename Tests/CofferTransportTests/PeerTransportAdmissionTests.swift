@@ -84,6 +84,10 @@ struct PeerTransportAdmissionTests {
         try await probeWithBadBytes([0xC0, 0xFE, 9, 1] + Array(repeating: 0, count: 12))
     }
 
+    @Test func aResponseSentToAListenerClosesOnlyThatConnection() async throws {
+        try await probeWithBadBytes(RawTLSClient.frameBytes(kind: 3, payload: Array("unasked".utf8)))
+    }
+
     @Test func anOversizedLengthClosesOnlyThatConnection() async throws {
         try await probeWithBadBytes(RawTLSClient.frameBytes(payload: [], declaredLength: 1024 * 1024 + 1))
     }
