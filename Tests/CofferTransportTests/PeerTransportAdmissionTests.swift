@@ -92,6 +92,20 @@ struct PeerTransportAdmissionTests {
         try await probeWithBadBytes(RawTLSClient.frameBytes(payload: [], declaredLength: 1024 * 1024 + 1))
     }
 
+    @Test(arguments: [
+        Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8),
+        RawTLSClient.frameBytes(kind: 1, payload: Array("a message, not an answer".utf8)),
+    ])
+    func aDialledPeerThatAnswersWithGarbageLosesTheConnection(answer: [UInt8]) async throws {
+        let rogue = try await RawTLSServer(as: "node2", answering: answer)
+        let (membership, nodes) = try await startCluster(["node1"])
+        membership.set("node2", "127.0.0.1:\(rogue.port)")
+        await #expect(throws: PeerTransportError.connectionLost("node2")) { try await nodes[0].call("hello", to: "node2") }
+        #expect(nodes[0].transport.counters.malformedFrames == 1)
+        await shutdownAll(nodes)
+        await rogue.close()
+    }
+
     /// node3 (a member, with a valid certificate) writes `bytes` to node1 over a raw TLS connection:
     /// that connection closes, while node2 and node3's own transport keep reaching node1.
     private func probeWithBadBytes(_ bytes: [UInt8]) async throws {
