@@ -13,8 +13,9 @@ final class OutboundPeer: Sendable {
     let nodeID: String
     let eventLoop: any EventLoop
     private let context: TransportContext
-    /// Frames accepted and not yet written to the socket or discarded; bounds memory per peer.
-    private let admitted = NIOLockedValueBox(0)
+    /// Frames (and their payload bytes) accepted and not yet written to the socket or discarded;
+    /// bounds the memory one slow or absent peer can hold.
+    private let admitted = NIOLockedValueBox(Backlog())
     private let state: NIOLoopBoundBox<ConnectionState>
 
     init(nodeID: String, eventLoop: any EventLoop, context: TransportContext) {
@@ -29,7 +30,7 @@ final class OutboundPeer: Sendable {
 
     /// Queues a one-way frame; false when the queue is full and the frame was dropped.
     func send(_ frame: PeerFrame, address: String) -> Bool {
-        guard admit() else { return false }
+        guard admit(frame) else { return false }
         eventLoop.execute { self.enqueue(frame, address: address) }
         return true
     }
@@ -38,7 +39,7 @@ final class OutboundPeer: Sendable {
     /// holder may fail it early (cancellation): completing a promise twice is a no-op in NIO.
     func call(_ frame: PeerFrame, address: String, timeout: TimeAmount) -> EventLoopPromise<PeerFrame> {
         let promise = eventLoop.makePromise(of: PeerFrame.self)
-        guard admit() else {
+        guard admit(frame) else {
             promise.fail(PeerTransportError.queueFull(nodeID))
             return promise
         }
@@ -53,20 +54,32 @@ final class OutboundPeer: Sendable {
 
     // MARK: Admission
 
-    private func admit() -> Bool {
-        let limit = context.configuration.outboundQueueLimit
-        let accepted = admitted.withLockedValue { count in
-            guard count < limit else { return false }
-            count += 1
+    private func admit(_ frame: PeerFrame) -> Bool {
+        let configuration = context.configuration
+        let size = frame.payload.readableBytes
+        let accepted = admitted.withLockedValue { backlog in
+            // One frame is always let into an empty backlog, however large, so the byte limit
+            // never blocks a frame the payload limit allows.
+            guard backlog.frames < configuration.outboundQueueLimit,
+                  backlog.frames == 0 || backlog.bytes + size <= configuration.outboundQueueByteLimit else { return false }
+            backlog.frames += 1
+            backlog.bytes += size
             return true
         }
         if !accepted { context.counters.update { $0.framesDropped += 1 } }
         return accepted
     }
 
-    private func release(_ count: Int = 1) {
-        guard count > 0 else { return }
-        admitted.withLockedValue { $0 -= count }
+    private func release(_ frame: PeerFrame) {
+        release(frames: 1, bytes: frame.payload.readableBytes)
+    }
+
+    private func release(frames: Int, bytes: Int) {
+        guard frames > 0 else { return }
+        admitted.withLockedValue { backlog in
+            backlog.frames -= frames
+            backlog.bytes -= bytes
+        }
     }
 
     // MARK: On the loop
@@ -76,11 +89,11 @@ final class OutboundPeer: Sendable {
         let state = self.state.value
         switch state.phase {
         case .backoff:
-            release()
+            release(frame)
             promise.fail(PeerTransportError.peerUnavailable(nodeID))
             return
         case .closed:
-            release()
+            release(frame)
             promise.fail(PeerTransportError.shutDown)
             return
         case .idle, .connecting, .connected:
@@ -123,12 +136,12 @@ final class OutboundPeer: Sendable {
             state.queue.append(frame)
             connect(to: address)
         case .closed:
-            release()
+            release(frame)
         }
     }
 
     private func write(_ frame: PeerFrame, to channel: any Channel) {
-        channel.write(frame).whenComplete { _ in self.release() }
+        channel.write(frame).whenComplete { _ in self.release(frame) }
     }
 
     private func connect(to addressText: String) {
@@ -275,9 +288,10 @@ final class OutboundPeer: Sendable {
             call.promise.fail(error)
         }
         let lost = state.queue.count
+        let lostBytes = state.queue.reduce(0) { $0 + $1.payload.readableBytes }
         state.queue.removeAll()
         if lost > 0 {
-            release(lost)
+            release(frames: lost, bytes: lostBytes)
             context.counters.update { $0.framesLost += lost }
         }
     }
@@ -335,6 +349,11 @@ final class ConnectionState {
         attemptTimer = nil
         attemptChannel = nil
     }
+}
+
+struct Backlog {
+    var frames = 0
+    var bytes = 0
 }
 
 struct PendingCall {

@@ -139,6 +139,20 @@ struct PeerTransportExchangeTests {
         try await silent.close()
     }
 
+    @Test func theOutboundQueueIsBoundedInBytesToo() async throws {
+        let silent = try await silentListener()
+        let (membership, nodes) = try await startCluster(["node1"]) { $0.outboundQueueByteLimit = 1000 }
+        membership.set("node2", "127.0.0.1:\(silent.localAddress!.port!)")
+        func frame(_ size: Int) -> PeerFrame { PeerFrame(kind: .message, payload: ByteBuffer(repeating: 0, count: size)) }
+        let transport = nodes[0].transport
+        // Alone, a frame over the byte limit still fits; behind it, nothing more does.
+        #expect(transport.send(frame(5000), to: "node2"))
+        #expect(!transport.send(frame(1), to: "node2"))
+        #expect(transport.counters.framesDropped == 1)
+        await shutdownAll(nodes)
+        try await silent.close()
+    }
+
     @Test func aHandshakeThatNeverFinishesFailsTheCallInsteadOfHanging() async throws {
         let silent = try await silentListener()
         let (membership, nodes) = try await startCluster(["node1"]) { $0.connectTimeout = .milliseconds(200) }
