@@ -133,13 +133,13 @@ public final class PeerTransport: Sendable {
 
     /// Stops listening, closes every connection, fails pending calls. Idempotent.
     public func shutdown() async {
-        let (wasRunning, server, peers, inbound) = state.withLockedValue { state in
-            let wasRunning = state.phase != .shutDown
+        let (firstShutdown, server, peers, inbound) = state.withLockedValue { state in
+            let firstShutdown = state.phase != .shutDown
             state.phase = .shutDown
             defer { state.serverChannel = nil; state.peers = [:]; state.inbound = [:] }
-            return (wasRunning, state.serverChannel, Array(state.peers.values), Array(state.inbound.values))
+            return (firstShutdown, state.serverChannel, Array(state.peers.values), Array(state.inbound.values))
         }
-        guard wasRunning else { return }
+        guard firstShutdown else { return }
         try? await server?.close()
         for peer in peers { try? await peer.close().get() }
         for channel in inbound { try? await channel.close() }
