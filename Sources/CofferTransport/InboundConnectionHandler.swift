@@ -12,8 +12,11 @@ final class InboundConnectionHandler: ChannelInboundHandler {
 
     private let context: TransportContext
     private var peerID: String?
+    /// Set once this handler decided to close: frames already decoded behind that point are ignored.
+    private var closing = false
     /// One-way frames go through this stream to one task, so they reach the handler in order.
     private var messages: AsyncStream<PeerFrame>.Continuation?
+    /// Requests run concurrently, each in its own task; this bounds how many at once.
     private let requestsInFlight = NIOLockedValueBox(0)
 
     init(context: TransportContext) {
@@ -36,7 +39,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
             context.logger.warning("refusing a peer whose certificate names no current member", metadata: [
                 "remote": "\(channelContext.remoteAddress.map { "\($0)" } ?? "?")", "names": "\(names)",
             ])
-            channelContext.close(promise: nil)
+            closeConnection(channelContext)
             return
         }
         peerID = id
@@ -47,13 +50,14 @@ final class InboundConnectionHandler: ChannelInboundHandler {
         let (stream, continuation) = AsyncStream.makeStream(
             of: PeerFrame.self, bufferingPolicy: .bufferingOldest(context.configuration.inboundQueueLimit))
         messages = continuation
-        Self.spawnDelivery(of: stream, from: peerID, to: context.handler, answeringOn: channel)
+        Self.spawnDelivery(of: stream, from: peerID, to: context.handler)
     }
 
-    // Tasks are spawned from static functions so they capture only these Sendable values, never the handler.
+    // Tasks are spawned from static functions so that they capture only these Sendable values,
+    // never `self` (a channel handler, confined to its event loop).
     private static func spawnDelivery(of stream: AsyncStream<PeerFrame>, from peerID: String,
-                                      to handler: @escaping PeerTransport.InboundHandler, answeringOn channel: any Channel) {
-        Task { await deliver(stream, from: peerID, to: handler, answeringOn: channel) }
+                                      to handler: @escaping PeerTransport.InboundHandler) {
+        Task { await deliver(stream, from: peerID, to: handler) }
     }
 
     private static func spawnHandling(of request: PeerFrame, from peerID: String, with handler: @escaping PeerTransport.InboundHandler,
@@ -62,11 +66,10 @@ final class InboundConnectionHandler: ChannelInboundHandler {
     }
 
     private static func deliver(_ stream: AsyncStream<PeerFrame>, from peerID: String,
-                                to handler: PeerTransport.InboundHandler, answeringOn channel: any Channel) async {
+                                to handler: PeerTransport.InboundHandler) async {
         for await frame in stream {
-            if let response = await handler(frame, peerID) {
-                respond(response, to: frame, on: channel)
-            }
+            // One-way frames get no answer; whatever the handler returns is dropped.
+            _ = await handler(frame, peerID)
         }
     }
 
@@ -79,26 +82,39 @@ final class InboundConnectionHandler: ChannelInboundHandler {
 
     private static func respond(_ response: PeerFrame, to request: PeerFrame, on channel: any Channel) {
         var response = response
+        response.kind = .response
         response.correlationID = request.correlationID
         channel.writeAndFlush(response, promise: nil)
     }
 
     func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        guard !closing else { return }
         // TLS delivers no application data before the handshake, so peerID is set here; checked anyway.
         guard let peerID else {
-            channelContext.close(promise: nil)
+            closeConnection(channelContext)
             return
         }
         guard context.isPeer(peerID) else {
+            context.counters.update { $0.peersRefused += 1 }
             context.logger.warning("closing the connection of a peer that is no longer a member", metadata: ["peer": "\(peerID)"])
-            channelContext.close(promise: nil)
+            closeConnection(channelContext)
             return
         }
-        if frame.kind == .request {
+        switch frame.kind {
+        case .request:
             handleRequest(frame, from: peerID, channel: channelContext.channel)
-        } else if case .dropped = messages?.yield(frame) {
-            context.counters.update { $0.framesDropped += 1 }
+        case .message:
+            if case .dropped = messages?.yield(frame) {
+                context.counters.update { $0.framesDropped += 1 }
+            }
+        case .response:
+            // Answers travel on the caller's own outbound connection, never towards a listener.
+            context.counters.update { $0.malformedFrames += 1 }
+            context.logger.warning("closing the connection of a peer that sent a malformed frame", metadata: [
+                "peer": "\(peerID)", "error": "\(PeerFrameDecodingError.unexpectedKind(frame.kind.rawValue))",
+            ])
+            closeConnection(channelContext)
         }
     }
 
@@ -118,6 +134,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context channelContext: ChannelHandlerContext, error: any Error) {
+        guard !closing else { return }
         let peer = peerID ?? "\(channelContext.remoteAddress.map { "\($0)" } ?? "?")"
         if let error = error as? PeerFrameDecodingError {
             context.counters.update { $0.malformedFrames += 1 }
@@ -127,6 +144,12 @@ final class InboundConnectionHandler: ChannelInboundHandler {
             context.counters.update { $0.handshakesFailed += 1 }
             context.logger.warning("refusing a peer whose TLS handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
         }
+        closeConnection(channelContext)
+    }
+
+    private func closeConnection(_ channelContext: ChannelHandlerContext) {
+        closing = true
+        messages?.finish()
         channelContext.close(promise: nil)
     }
 

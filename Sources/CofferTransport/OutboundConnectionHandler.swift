@@ -33,14 +33,25 @@ final class OutboundConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        peer.received(unwrapInboundIn(data), generation: generation)
+        guard closeReason == nil else { return }
+        let frame = unwrapInboundIn(data)
+        guard frame.kind == .response else {
+            // A listener only ever answers; anything else means the peer does not speak our protocol.
+            let error = PeerFrameDecodingError.unexpectedKind(frame.kind.rawValue)
+            peer.malformedFrame(error)
+            closeReason = error
+            context.close(promise: nil)
+            return
+        }
+        peer.received(frame)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard closeReason == nil else { return }  // already closing for an earlier error
         if let error = error as? PeerFrameDecodingError {
             peer.malformedFrame(error)
         }
-        closeReason = closeReason ?? error
+        closeReason = error
         context.close(promise: nil)
     }
 

@@ -13,8 +13,9 @@ final class OutboundPeer: Sendable {
     let nodeID: String
     let eventLoop: any EventLoop
     private let context: TransportContext
-    /// Frames accepted and not yet written to the socket or discarded; bounds memory per peer.
-    private let admitted = NIOLockedValueBox(0)
+    /// Frames (and their payload bytes) accepted and not yet written to the socket or discarded;
+    /// bounds the memory one slow or absent peer can hold.
+    private let admitted = NIOLockedValueBox(Backlog())
     private let state: NIOLoopBoundBox<ConnectionState>
 
     init(nodeID: String, eventLoop: any EventLoop, context: TransportContext) {
@@ -29,17 +30,21 @@ final class OutboundPeer: Sendable {
 
     /// Queues a one-way frame; false when the queue is full and the frame was dropped.
     func send(_ frame: PeerFrame, address: String) -> Bool {
-        guard admit() else { return false }
+        guard admit(frame) else { return false }
         eventLoop.execute { self.enqueue(frame, address: address) }
         return true
     }
 
-    /// Starts a call; the future fails fast while the peer is in its reconnect backoff.
-    func call(_ frame: PeerFrame, address: String, timeout: TimeAmount) -> EventLoopFuture<PeerFrame> {
-        guard admit() else { return eventLoop.makeFailedFuture(PeerTransportError.queueFull(nodeID)) }
+    /// Starts a call; the promise fails fast while the peer is in its reconnect backoff. Its
+    /// holder may fail it early (cancellation): completing a promise twice is a no-op in NIO.
+    func call(_ frame: PeerFrame, address: String, timeout: TimeAmount) -> EventLoopPromise<PeerFrame> {
         let promise = eventLoop.makePromise(of: PeerFrame.self)
+        guard admit(frame) else {
+            promise.fail(PeerTransportError.queueFull(nodeID))
+            return promise
+        }
         eventLoop.execute { self.startCall(frame, address: address, timeout: timeout, promise: promise) }
-        return promise.futureResult
+        return promise
     }
 
     /// Fails everything waiting and closes the connection for good.
@@ -49,39 +54,53 @@ final class OutboundPeer: Sendable {
 
     // MARK: Admission
 
-    private func admit() -> Bool {
-        let limit = context.configuration.outboundQueueLimit
-        let accepted = admitted.withLockedValue { count in
-            guard count < limit else { return false }
-            count += 1
+    private func admit(_ frame: PeerFrame) -> Bool {
+        let configuration = context.configuration
+        let size = frame.payload.readableBytes
+        let accepted = admitted.withLockedValue { backlog in
+            // One frame is always let into an empty backlog, however large, so the byte limit
+            // never blocks a frame the payload limit allows.
+            guard backlog.frames < configuration.outboundQueueLimit,
+                  backlog.frames == 0 || backlog.bytes + size <= configuration.outboundQueueByteLimit else { return false }
+            backlog.frames += 1
+            backlog.bytes += size
             return true
         }
         if !accepted { context.counters.update { $0.framesDropped += 1 } }
         return accepted
     }
 
-    private func release(_ count: Int = 1) {
-        guard count > 0 else { return }
-        admitted.withLockedValue { $0 -= count }
+    private func release(_ frame: PeerFrame) {
+        release(frames: 1, bytes: frame.payload.readableBytes)
+    }
+
+    private func release(frames: Int, bytes: Int) {
+        guard frames > 0 else { return }
+        admitted.withLockedValue { backlog in
+            backlog.frames -= frames
+            backlog.bytes -= bytes
+        }
     }
 
     // MARK: On the loop
 
     private func startCall(_ frame: PeerFrame, address: String, timeout: TimeAmount, promise: EventLoopPromise<PeerFrame>) {
+        followMove(to: address)
         let state = self.state.value
         switch state.phase {
         case .backoff:
-            release()
+            release(frame)
             promise.fail(PeerTransportError.peerUnavailable(nodeID))
             return
         case .closed:
-            release()
+            release(frame)
             promise.fail(PeerTransportError.shutDown)
             return
         case .idle, .connecting, .connected:
             break
         }
         var frame = frame
+        frame.kind = .request
         frame.correlationID = state.nextCorrelationID
         state.nextCorrelationID &+= 1
         let id = frame.correlationID
@@ -92,31 +111,37 @@ final class OutboundPeer: Sendable {
         enqueue(frame, address: address)
     }
 
-    private func enqueue(_ frame: PeerFrame, address: String) {
+    /// When the membership gives the peer a new address, leaves the connection to the old one
+    /// (the calls waiting on it fail) so that the next frame dials the new one at once.
+    private func followMove(to address: String) {
         let state = self.state.value
         state.latestAddress = address
+        guard case .connected(_, let channel, let connectedAddress, _) = state.phase, connectedAddress != address else { return }
+        context.logger.info("peer moved, reconnecting", metadata: ["peer": "\(nodeID)", "address": "\(address)"])
+        state.phase = .idle  // the old connection's close event no longer matches the current generation
+        failEverything(with: .connectionLost(nodeID))
+        channel.close(promise: nil)
+    }
+
+    private func enqueue(_ frame: PeerFrame, address: String) {
+        followMove(to: address)
+        let state = self.state.value
         switch state.phase {
-        case .connected(_, let channel, let connectedAddress, _):
-            if connectedAddress == address {
-                write(frame, to: channel)
-                channel.flush()
-            } else {
-                // The member moved: the close ends this connection and the queue reconnects it.
-                state.queue.append(frame)
-                channel.close(promise: nil)
-            }
+        case .connected(_, let channel, _, _):
+            write(frame, to: channel)
+            channel.flush()
         case .connecting, .backoff:
             state.queue.append(frame)
         case .idle:
             state.queue.append(frame)
             connect(to: address)
         case .closed:
-            release()
+            release(frame)
         }
     }
 
     private func write(_ frame: PeerFrame, to channel: any Channel) {
-        channel.write(frame).whenComplete { _ in self.release() }
+        channel.write(frame).whenComplete { _ in self.release(frame) }
     }
 
     private func connect(to addressText: String) {
@@ -130,6 +155,11 @@ final class OutboundPeer: Sendable {
         let generation = state.generation
         state.phase = .connecting(generation: generation, address: addressText)
         let configuration = context.configuration
+        // The bootstrap's connect timeout covers TCP only; this one also covers a TLS handshake
+        // that never finishes (a silent or wedged listener).
+        state.attemptTimer = eventLoop.scheduleTask(in: configuration.connectTimeout) { () -> Void in
+            self.attemptTimedOut(generation: generation)
+        }
         let clientContext = context.tls.clientContext
         let nodeID = self.nodeID
         ClientBootstrap(group: eventLoop)
@@ -152,7 +182,11 @@ final class OutboundPeer: Sendable {
                 switch result {
                 case .success(let channel):
                     // Handshake not done yet; if this attempt was superseded, drop the channel.
-                    if self.state.value.phase.generation != generation { channel.close(promise: nil) }
+                    if self.state.value.phase.generation == generation {
+                        self.state.value.attemptChannel = channel
+                    } else {
+                        channel.close(promise: nil)
+                    }
                 case .failure(let error):
                     self.connectionEnded(generation: generation, error: error)
                 }
@@ -167,14 +201,24 @@ final class OutboundPeer: Sendable {
             return
         }
         state.phase = .connected(generation: generation, channel: channel, address: address, since: .now())
+        state.endAttempt()
         let queued = state.queue
         state.queue.removeAll()
         for frame in queued { write(frame, to: channel) }
         channel.flush()
     }
 
-    /// A frame arrived on the outbound connection: the answer to a call, or ignored.
-    func received(_ frame: PeerFrame, generation: Int) {
+    private func attemptTimedOut(generation: Int) {
+        let state = self.state.value
+        guard case .connecting(generation, _) = state.phase else { return }
+        let channel = state.attemptChannel
+        connectionEnded(generation: generation, error: PeerTransportError.peerUnavailable(nodeID))
+        channel?.close(promise: nil)
+    }
+
+    /// A response arrived on the outbound connection: the answer to a call (ids are unique per
+    /// peer across reconnections), or a late one, ignored.
+    func received(_ frame: PeerFrame) {
         guard let call = state.value.pendingCalls.removeValue(forKey: frame.correlationID) else { return }
         call.timer.cancel()
         call.promise.succeed(frame)
@@ -207,6 +251,7 @@ final class OutboundPeer: Sendable {
         if let error {
             context.logger.debug("peer connection ended", metadata: ["peer": "\(nodeID)", "error": "\(error)"])
         }
+        state.endAttempt()
         failEverything(with: wasConnected ? .connectionLost(nodeID) : .peerUnavailable(nodeID))
         // A connection that stayed up a while was healthy; one that the peer closes at once (it
         // refuses us) must not turn into a reconnect loop, so it counts as a failure.
@@ -243,9 +288,10 @@ final class OutboundPeer: Sendable {
             call.promise.fail(error)
         }
         let lost = state.queue.count
+        let lostBytes = state.queue.reduce(0) { $0 + $1.payload.readableBytes }
         state.queue.removeAll()
         if lost > 0 {
-            release(lost)
+            release(frames: lost, bytes: lostBytes)
             context.counters.update { $0.framesLost += lost }
         }
     }
@@ -255,6 +301,9 @@ final class OutboundPeer: Sendable {
         let phase = state.phase
         state.phase = .closed
         state.reconnectTimer?.cancel()
+        let attempt = state.attemptChannel
+        state.endAttempt()
+        attempt?.close(promise: nil)
         failEverything(with: .shutDown)
         if case .connected(_, let channel, _, _) = phase {
             return channel.close().recover { _ in }
@@ -291,6 +340,20 @@ final class ConnectionState {
     var nextCorrelationID: UInt64 = 1
     var consecutiveFailures = 0
     var reconnectTimer: Scheduled<Void>?
+    /// The channel and deadline of the connection attempt in progress.
+    var attemptChannel: (any Channel)?
+    var attemptTimer: Scheduled<Void>?
+
+    func endAttempt() {
+        attemptTimer?.cancel()
+        attemptTimer = nil
+        attemptChannel = nil
+    }
+}
+
+struct Backlog {
+    var frames = 0
+    var bytes = 0
 }
 
 struct PendingCall {

@@ -12,6 +12,8 @@ public enum PeerFrameDecodingError: Error, Equatable, CustomStringConvertible {
     case unsupportedVersion(UInt8)
     case unknownKind(UInt8)
     case payloadTooLarge(length: UInt32, max: Int)
+    /// A well-formed frame of a kind that may not travel in this direction.
+    case unexpectedKind(UInt8)
 
     public var description: String {
         switch self {
@@ -19,6 +21,7 @@ public enum PeerFrameDecodingError: Error, Equatable, CustomStringConvertible {
         case .unsupportedVersion(let version): "unsupported frame version \(version)"
         case .unknownKind(let kind): "unknown frame kind \(kind)"
         case .payloadTooLarge(let length, let max): "frame payload of \(length) bytes exceeds the limit of \(max)"
+        case .unexpectedKind(let kind): "a frame of kind \(kind) is not expected in this direction"
         }
     }
 }

@@ -11,8 +11,9 @@ import NIOSSL
 /// accepts the peers' connections for everything it receives; answers to a call come back on
 /// the connection the call went out on.
 public final class PeerTransport: Sendable {
-    /// Handles one inbound frame; `from` is the id proven by the peer's certificate. A returned
-    /// frame goes back to the sender with the same correlation id (for a `request`, the answer).
+    /// Handles one inbound frame; `from` is the id proven by the peer's certificate. For a
+    /// `request` (from `call`), a returned frame goes back to the caller as the `response` with the
+    /// request's correlation id; for one-way frames the return value is ignored.
     public typealias InboundHandler = @Sendable (_ frame: PeerFrame, _ from: String) async -> PeerFrame?
     /// The current membership, node id to peer address `host:port`; read at every connection
     /// and frame, so changes apply at once.
@@ -70,26 +71,32 @@ public final class PeerTransport: Sendable {
                 }
             }
         let channel = try await bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).get()
-        let accepted = state.withLockedValue { state in
-            guard state.phase == .initial else { return false }
-            state.phase = .running
-            state.serverChannel = channel
-            return true
+        let refusal: PeerTransportError? = state.withLockedValue { state in
+            switch state.phase {
+            case .initial:
+                state.phase = .running
+                state.serverChannel = channel
+                return nil
+            case .running: return .alreadyStarted
+            case .shutDown: return .shutDown
+            }
         }
-        guard accepted else {
+        if let refusal {
             try? await channel.close()
-            throw PeerTransportError.shutDown
+            throw refusal
         }
         context.logger.info("peer transport listening", metadata: [
             "node": "\(configuration.nodeID)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
         ])
     }
 
-    /// Queues a frame for `nodeID` without waiting; it may be lost (Raft tolerates loss).
-    /// Returns false when it was dropped at once: unknown peer, full queue, or not running.
+    /// Queues a one-way frame for `nodeID` without waiting; it may be lost (Raft tolerates loss).
+    /// Returns false when it was dropped at once: unknown peer, full queue, oversized, not
+    /// running, or a `request` (which expects an answer: use `call`).
     @discardableResult
     public func send(_ frame: PeerFrame, to nodeID: String) -> Bool {
-        guard frame.payload.readableBytes <= configuration.maxPayloadLength, let address = context.peerAddress(of: nodeID) else {
+        guard frame.kind != .request, frame.payload.readableBytes <= configuration.maxPayloadLength,
+              let address = context.peerAddress(of: nodeID) else {
             context.counters.update { $0.framesDropped += 1 }
             return false
         }
@@ -100,9 +107,10 @@ public final class PeerTransport: Sendable {
         }
     }
 
-    /// Sends `frame` as a request and waits for the answer with the same correlation id (the
-    /// transport assigns it). Throws on timeout, when the connection closes first, and at once
+    /// Sends `frame` as a `request` and waits for the `response` with the same correlation id (the
+    /// transport sets both kind and id). Throws on timeout, when the connection closes first, and at once
     /// when the peer is unknown or was unreachable a moment ago (its reconnect backoff).
+    /// Cancelling the calling task fails it with `CancellationError`.
     public func call(_ frame: PeerFrame, to nodeID: String, timeout: Duration) async throws -> PeerFrame {
         guard frame.payload.readableBytes <= configuration.maxPayloadLength else {
             throw PeerTransportError.frameTooLarge(length: frame.payload.readableBytes, max: configuration.maxPayloadLength)
@@ -115,18 +123,23 @@ public final class PeerTransport: Sendable {
             case .running: return peer(nodeID, in: &state).call(frame, address: address, timeout: TimeAmount(timeout))
             }
         }
-        return try await answer.get()
+        // Cancelling the task fails the call at once; a late answer then finds the promise done.
+        return try await withTaskCancellationHandler {
+            try await answer.futureResult.get()
+        } onCancel: {
+            answer.fail(CancellationError())
+        }
     }
 
     /// Stops listening, closes every connection, fails pending calls. Idempotent.
     public func shutdown() async {
-        let (wasRunning, server, peers, inbound) = state.withLockedValue { state in
-            let wasRunning = state.phase != .shutDown
+        let (firstShutdown, server, peers, inbound) = state.withLockedValue { state in
+            let firstShutdown = state.phase != .shutDown
             state.phase = .shutDown
             defer { state.serverChannel = nil; state.peers = [:]; state.inbound = [:] }
-            return (wasRunning, state.serverChannel, Array(state.peers.values), Array(state.inbound.values))
+            return (firstShutdown, state.serverChannel, Array(state.peers.values), Array(state.inbound.values))
         }
-        guard wasRunning else { return }
+        guard firstShutdown else { return }
         try? await server?.close()
         for peer in peers { try? await peer.close().get() }
         for channel in inbound { try? await channel.close() }

@@ -14,6 +14,7 @@ public enum PeerTransportError: Error, Equatable, CustomStringConvertible {
     case queueFull(String)
     case frameTooLarge(length: Int, max: Int)
     case notStarted
+    case alreadyStarted
     case shutDown
 
     public var description: String {
@@ -26,6 +27,7 @@ public enum PeerTransportError: Error, Equatable, CustomStringConvertible {
         case .queueFull(let id): "the outbound queue to '\(id)' is full"
         case .frameTooLarge(let length, let max): "a frame payload of \(length) bytes exceeds the limit of \(max)"
         case .notStarted: "the peer transport is not started"
+        case .alreadyStarted: "the peer transport is already started"
         case .shutDown: "the peer transport is shut down"
         }
     }

@@ -56,14 +56,24 @@ struct PeerTransportAdmissionTests {
         let (membership, nodes) = try await startCluster(["node1", "node2"])
         let (node1, node2) = (nodes[0], nodes[1])
         #expect(try await node2.call("before", to: "node1") == "echo node2 before")
+        // node2 leaves the (shared) membership; its own view of node1 is untouched, so it still sends.
         membership.set("node2", nil)
-        // node2 still has node1 in its own view; node1 no longer accepts node2.
-        let node2View = Membership(["node1": node1.address])
-        let outsider = try await TestNode("node2", membership: node2View, port: 0)
-        await #expect(throws: PeerTransportError.self) { try await outsider.call("after", to: "node1") }
+        node2.send("after", to: "node1")
+        #expect(await eventually { node1.transport.counters.peersRefused == 1 })
+        // Reconnecting does not help: the handshake is refused now.
+        await #expect(throws: PeerTransportError.self) { try await node2.call("again?", to: "node1") }
         #expect(node1.texts(from: "node2") == ["before"])
-        await shutdownAll(nodes + [outsider])
-        _ = node2
+        await shutdownAll(nodes)
+    }
+
+    @Test func aClientPresentingTheServersOwnIdentityIsRefused() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2"])
+        let client = try await RawTLSClient(connectingTo: nodes[0].port, serverName: "node1", certificate: ("node1", false))
+        client.write(validFrame)
+        #expect(await eventually { client.isClosed })
+        #expect(nodes[0].transport.counters.peersRefused == 1)
+        #expect(nodes[0].received.isEmpty)
+        await shutdownAll(nodes)
     }
 
     @Test func garbageClosesOnlyThatConnection() async throws {
@@ -74,8 +84,26 @@ struct PeerTransportAdmissionTests {
         try await probeWithBadBytes([0xC0, 0xFE, 9, 1] + Array(repeating: 0, count: 12))
     }
 
+    @Test func aResponseSentToAListenerClosesOnlyThatConnection() async throws {
+        try await probeWithBadBytes(RawTLSClient.frameBytes(kind: 3, payload: Array("unasked".utf8)))
+    }
+
     @Test func anOversizedLengthClosesOnlyThatConnection() async throws {
         try await probeWithBadBytes(RawTLSClient.frameBytes(payload: [], declaredLength: 1024 * 1024 + 1))
+    }
+
+    @Test(arguments: [
+        Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8),
+        RawTLSClient.frameBytes(kind: 1, payload: Array("a message, not an answer".utf8)),
+    ])
+    func aDialledPeerThatAnswersWithGarbageLosesTheConnection(answer: [UInt8]) async throws {
+        let rogue = try await RawTLSServer(as: "node2", answering: answer)
+        let (membership, nodes) = try await startCluster(["node1"])
+        membership.set("node2", "127.0.0.1:\(rogue.port)")
+        await #expect(throws: PeerTransportError.connectionLost("node2")) { try await nodes[0].call("hello", to: "node2") }
+        #expect(nodes[0].transport.counters.malformedFrames == 1)
+        await shutdownAll(nodes)
+        await rogue.close()
     }
 
     /// node3 (a member, with a valid certificate) writes `bytes` to node1 over a raw TLS connection:

@@ -68,6 +68,18 @@ struct PeerTransportExchangeTests {
         await shutdownAll(nodes + [node2])
     }
 
+    @Test func aMemberThatMovesIsDialledAtItsNewAddress() async throws {
+        let (membership, nodes) = try await startCluster(["node1", "node2"])
+        #expect(try await nodes[0].call("old home", to: "node2") == "echo node1 old home")
+        // node2 comes back on another port while the old listener still answers.
+        let moved = try await TestNode("node2", membership: membership)
+        membership.set("node2", moved.address)
+        #expect(try await nodes[0].call("new home", to: "node2") == "echo node1 new home")
+        #expect(moved.texts(from: "node1") == ["new home"])
+        #expect(nodes[1].texts(from: "node1") == ["old home"])
+        await shutdownAll(nodes + [moved])
+    }
+
     @Test func callToANonMemberThrowsAtOnce() async throws {
         let (_, nodes) = try await startCluster(["node1"])
         await #expect(throws: PeerTransportError.unknownPeer("node7")) { try await nodes[0].call("?", to: "node7") }
@@ -78,12 +90,22 @@ struct PeerTransportExchangeTests {
 
     @Test func aCallWithoutAnAnswerTimesOut() async throws {
         let (_, nodes) = try await startCluster(["node1", "node2"])
-        // The test handler answers only requests; a message sent through `call` gets no answer.
         await #expect(throws: PeerTransportError.timedOut("node2")) {
-            try await nodes[0].transport.call(PeerFrame(kind: .message, payload: ByteBuffer(string: "no answer")), to: "node2",
-                                              timeout: .milliseconds(200))
+            try await nodes[0].call("silent please", to: "node2", timeout: .milliseconds(200))
         }
-        #expect(nodes[1].texts(from: "node1") == ["no answer"])
+        #expect(nodes[1].received == [Received(kind: .request, text: "silent please", from: "node1")])
+        // The connection is still good for the next call.
+        #expect(try await nodes[0].call("and now?", to: "node2") == "echo node1 and now?")
+        await shutdownAll(nodes)
+    }
+
+    @Test func cancellingTheCallerEndsTheCall() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2"])
+        let waiting = Task { try await nodes[0].call("silent until cancelled", to: "node2", timeout: .seconds(60)) }
+        #expect(await eventually { nodes[1].texts(from: "node1") == ["silent until cancelled"] })
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(try await nodes[0].call("next", to: "node2") == "echo node1 next")
         await shutdownAll(nodes)
     }
 
@@ -98,18 +120,57 @@ struct PeerTransportExchangeTests {
         await shutdownAll(nodes)
     }
 
-    @Test func theOutboundQueueIsBoundedAndDropsNewFrames() async throws {
-        // A TCP listener that never answers the TLS handshake keeps frames queued.
-        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// A TCP listener that accepts connections and never answers the TLS handshake.
+    private func silentListener() async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
             .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    @Test func theOutboundQueueIsBoundedAndDropsNewFrames() async throws {
+        let silent = try await silentListener()
         let (membership, nodes) = try await startCluster(["node1"]) { $0.outboundQueueLimit = 4 }
         membership.set("node2", "127.0.0.1:\(silent.localAddress!.port!)")
         let accepted = (0..<10).map { nodes[0].send("frame \($0)", to: "node2") }
         #expect(accepted == Array(repeating: true, count: 4) + Array(repeating: false, count: 6))
         #expect(nodes[0].transport.counters.framesDropped == 6)
+        await #expect(throws: PeerTransportError.queueFull("node2")) { try await nodes[0].call("room?", to: "node2") }
         await shutdownAll(nodes)
         try await silent.close()
+    }
+
+    @Test func theOutboundQueueIsBoundedInBytesToo() async throws {
+        let silent = try await silentListener()
+        let (membership, nodes) = try await startCluster(["node1"]) { $0.outboundQueueByteLimit = 1000 }
+        membership.set("node2", "127.0.0.1:\(silent.localAddress!.port!)")
+        func frame(_ size: Int) -> PeerFrame { PeerFrame(kind: .message, payload: ByteBuffer(repeating: 0, count: size)) }
+        let transport = nodes[0].transport
+        // Alone, a frame over the byte limit still fits; behind it, nothing more does.
+        #expect(transport.send(frame(5000), to: "node2"))
+        #expect(!transport.send(frame(1), to: "node2"))
+        #expect(transport.counters.framesDropped == 1)
+        await shutdownAll(nodes)
+        try await silent.close()
+    }
+
+    @Test func aHandshakeThatNeverFinishesFailsTheCallInsteadOfHanging() async throws {
+        let silent = try await silentListener()
+        let (membership, nodes) = try await startCluster(["node1"]) { $0.connectTimeout = .milliseconds(200) }
+        membership.set("node2", "127.0.0.1:\(silent.localAddress!.port!)")
+        // The call's own timeout is far away: "unavailable" means the connect attempt gave up.
+        await #expect(throws: PeerTransportError.peerUnavailable("node2")) {
+            try await nodes[0].call("hello?", to: "node2", timeout: .seconds(60))
+        }
+        await shutdownAll(nodes)
+        try await silent.close()
+    }
+
+    @Test func sendRefusesRequestsBecauseTheyExpectAnAnswer() async throws {
+        let (_, nodes) = try await startCluster(["node1", "node2"])
+        #expect(!nodes[0].transport.send(PeerFrame(kind: .request, payload: ByteBuffer(string: "?")), to: "node2"))
+        #expect(nodes[0].send("fine", to: "node2"))
+        #expect(await eventually { nodes[1].texts(from: "node1") == ["fine"] })
+        await shutdownAll(nodes)
     }
 
     @Test func theClientRefusesAServerThatIsNotTheExpectedNode() async throws {

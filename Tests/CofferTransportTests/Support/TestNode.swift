@@ -23,7 +23,8 @@ struct Received: Sendable, Equatable {
 }
 
 /// A started `PeerTransport` whose handler records every frame and answers requests with
-/// "echo <from> <payload>", so a response shows whom the server believed it talked to.
+/// "echo <from> <payload>", so a response shows whom the server believed it talked to
+/// (except requests starting with "silent", which get no answer).
 final class TestNode: Sendable {
     let id: String
     let transport: PeerTransport
@@ -49,7 +50,7 @@ final class TestNode: Sendable {
         transport = try PeerTransport(configuration: configuration, members: membership.provider, logger: logger) { frame, from in
             let text = String(buffer: frame.payload)
             inbox.withLockedValue { $0.append(Received(kind: frame.kind, text: text, from: from)) }
-            guard frame.kind == .request else { return nil }
+            guard frame.kind == .request, !text.hasPrefix("silent") else { return nil }
             return PeerFrame(kind: .response, payload: ByteBuffer(string: "echo \(from) \(text)"))
         }
         try await transport.start()
