@@ -5,7 +5,7 @@ import PackageDescription
 
 // SwiftPM names a path dependency after its folder (`coffer`, `main`, a worktree's name), so
 // the main package is referred to by the name of the folder this one sits in.
-let mainPackage = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "coffer")
+let mainPackage = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "coffer").lowercased()
 
 let package = Package(
     name: "CofferBenchmarks",

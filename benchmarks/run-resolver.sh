@@ -24,8 +24,9 @@ mkdir -p .build
 (cd go-peer && GO111MODULE=off go build -o ../.build/go-peer main.go)
 go_peer=".build/go-peer"
 
+# Waits for the lock as long as it takes, then gives the measurement itself three minutes.
 held() {
-    if command -v flock >/dev/null; then timeout 180 flock /tmp/coffer-swift-build.lock "$@"; else "$@"; fi
+    if command -v flock >/dev/null; then flock /tmp/coffer-swift-build.lock timeout 180 "$@"; else "$@"; fi
 }
 
 # Same bytes from the Go peer as from the Resolver (resolver-bench checks its own peers).
