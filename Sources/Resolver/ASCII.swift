@@ -5,15 +5,52 @@ enum ASCII {
     static let lf: UInt8 = 0x0A
 
     /// `[A-Za-z0-9_-]`, the bytes of a secret name.
+    ///
+    /// A bit test in two 64-bit constants rather than a table: a global table is reached
+    /// through a lazy-initialization check on every access, which cost more than the test.
     @inline(__always)
     static func isNameByte(_ byte: UInt8) -> Bool {
-        nameByteTable[Int(byte)]
+        let low: UInt64 = 0x03FF_2000_0000_0000       // '-' (0x2D), '0'–'9' (0x30–0x39)
+        let high: UInt64 = 0x07FF_FFFE_87FF_FFFE      // 'A'–'Z', '_' (0x5F), 'a'–'z'
+        let bits = byte < 0x40 ? low : high
+        return byte < 0x80 && (bits >> UInt64(byte & 0x3F)) & 1 != 0
     }
 
     /// `[A-Za-z0-9_]`, the bytes of the namespace word and of a filter name.
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool {
-        byte != UInt8(ascii: "-") && nameByteTable[Int(byte)]
+        byte != UInt8(ascii: "-") && isNameByte(byte)
+    }
+
+    /// The end of the run of name bytes that starts at `start`, eight bytes at a time while
+    /// eight remain.
+    @inline(__always)
+    static func nameRunEnd(in source: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var cursor = start
+        while cursor + 8 <= source.count {
+            let word = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
+            let notName = ~nameByteLanes(word) & 0x8080_8080_8080_8080
+            if notName != 0 { return cursor + notName.trailingZeroBitCount / 8 }
+            cursor += 8
+        }
+        while cursor < source.count, isNameByte(source[cursor]) { cursor += 1 }
+        return cursor
+    }
+
+    /// 0x80 in each byte lane of `word` that holds a name byte, 0 in the others. Each range test
+    /// adds to bytes whose top bit is cleared, so no lane carries into the next.
+    @inline(__always)
+    static func nameByteLanes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let x = word & ~high
+        @inline(__always) func within(_ x: UInt64, _ low: UInt64, _ high: UInt64) -> UInt64 {
+            (x &+ (0x80 - low) &* ones) & ~(x &+ (0x7F - high) &* ones)
+        }
+        let letters = within(x | 0x20 &* ones, 0x61, 0x7A)      // folded: 'A'–'Z' land on 'a'–'z'
+        let digits = within(x, 0x30, 0x39)
+        let punctuation = within(x, 0x2D, 0x2D) | within(x, 0x5F, 0x5F)
+        return (letters | digits | punctuation) & ~word & high
     }
 
     @inline(__always)
@@ -27,13 +64,5 @@ enum ASCII {
     @inline(__always)
     static func fold(_ byte: UInt8) -> UInt8 {
         byte | 0x20
-    }
-
-    private static let nameByteTable: [Bool] = (0..<256).map { value in
-        let byte = UInt8(value)
-        return (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
     }
 }

@@ -146,16 +146,18 @@ enum FilterTables {
 struct FilterChain: Sendable, Equatable {
     static let maxCount = 8
     private(set) var packed: UInt32 = 0
-    private(set) var count: Int = 0
+    private var storedCount: UInt8 = 0          // a byte, so a segment stays small
 
-    var isEmpty: Bool { count == 0 }
+    var count: Int { Int(storedCount) }
+
+    var isEmpty: Bool { storedCount == 0 }
 
     var first: Filter? { count == 0 ? nil : Filter(rawValue: UInt8(packed & 0xF)) }
 
     mutating func append(_ filter: Filter) {
         precondition(count < Self.maxCount)
         packed |= UInt32(filter.rawValue) << (4 * count)
-        count += 1
+        storedCount += 1
     }
 
     var filters: [Filter] {

@@ -82,28 +82,50 @@ final class NameIndex: @unchecked Sendable {
         return name.withUTF8 { slot(of: UnsafeRawBufferPointer($0)) }
     }
 
-    /// A seeded multiply-xorshift hash over the folded name, eight bytes at a time.
+    /// A seeded multiply-xorshift hash over the folded name, eight bytes at a time; a name's
+    /// last partial word is read as the eight bytes that end it (overlapping the word before),
+    /// and a name shorter than eight as two overlapping four-byte reads, so no byte loop runs
+    /// for names of four bytes or more.
     @inline(__always)
     static func hash(_ name: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
-        let foldMask: UInt64 = 0x2020_2020_2020_2020
-        var hash = seed ^ (UInt64(name.count) &* 0x9E37_79B9_7F4A_7C15)
-        var index = 0
-        while index + 8 <= name.count {
-            let word = name.loadUnaligned(fromByteOffset: index, as: UInt64.self) | foldMask
-            hash = mix(hash ^ word)
-            index += 8
-        }
-        if index < name.count {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            while index < name.count {
-                word |= UInt64(name[index] | 0x20) << shift
-                shift += 8
-                index += 1
+        let count = name.count
+        var hash = seed ^ (UInt64(count) &* 0x9E37_79B9_7F4A_7C15)
+        if count >= 8 {
+            var index = 0
+            while index + 8 <= count {
+                hash = mix(hash ^ foldedWord(name, at: index))
+                index += 8
             }
+            if index < count { hash = mix(hash ^ foldedWord(name, at: count - 8)) }
+        } else if count >= 4 {
+            let low = UInt64(foldedHalf(name, at: 0)), high = UInt64(foldedHalf(name, at: count - 4))
+            hash = mix(hash ^ (low | high << 32))
+        } else {
+            var word: UInt64 = 0
+            for index in 0..<count { word |= UInt64(name[index] | 0x20) << (8 * UInt64(index)) }
             hash = mix(hash ^ word)
         }
         return mix(hash)
+    }
+
+    @inline(__always)
+    private static func foldedWord(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) | 0x2020_2020_2020_2020
+    }
+
+    @inline(__always)
+    private static func foldedHalf(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) | 0x2020_2020
+    }
+
+    @inline(__always)
+    private static func word(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    @inline(__always)
+    private static func half(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
     @inline(__always)
@@ -113,19 +135,24 @@ final class NameIndex: @unchecked Sendable {
         return x &* 0x94D0_49BB_1331_11EB
     }
 
-    /// Compares a name (any case) with a folded one.
+    /// Compares a name (any case) with a folded one of the same length, with the same
+    /// overlapping reads as `hash`.
     @inline(__always)
     private static func foldedEqual(_ name: UnsafeRawBufferPointer, _ folded: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        while index + 8 <= name.count {
-            let word = name.loadUnaligned(fromByteOffset: index, as: UInt64.self) | 0x2020_2020_2020_2020
-            if word != folded.loadUnaligned(fromByteOffset: index, as: UInt64.self) { return false }
-            index += 8
+        let count = name.count
+        if count >= 8 {
+            var index = 0
+            while index + 8 <= count {
+                if foldedWord(name, at: index) != word(folded, at: index) { return false }
+                index += 8
+            }
+            return index == count || foldedWord(name, at: count - 8) == word(folded, at: count - 8)
         }
-        while index < name.count {
-            if name[index] | 0x20 != folded[index] { return false }
-            index += 1
+        if count >= 4 {
+            return foldedHalf(name, at: 0) == half(folded, at: 0)
+                && foldedHalf(name, at: count - 4) == half(folded, at: count - 4)
         }
+        for index in 0..<count where name[index] | 0x20 != folded[index] { return false }
         return true
     }
 }

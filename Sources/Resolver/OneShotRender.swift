@@ -34,7 +34,9 @@ extension SecretTable {
 /// Collects segments into a fixed stack buffer; gives up (to the compiled path) on any
 /// problem, unknown name, or more segments than fit.
 private struct OneShotVisitor: TemplateVisitor {
-    static let capacity = 64
+    /// As many segments as fit in 1 KiB, the most `withUnsafeTemporaryAllocation` keeps on the
+    /// stack without asking the system; past that it would allocate on the heap.
+    static var capacity: Int { 1024 / MemoryLayout<Segment>.stride }
 
     let table: SecretTable
     let source: UnsafeRawBufferPointer

@@ -13,17 +13,25 @@ public enum Placement: Sendable, Equatable {
         case .body: return 0
         case .headerOrURL: return source.count
         case .rawHTTPRequest:
-            // The head ends at the first line that is empty, or holds only CR.
+            // The head ends at the first line that is empty, or holds only CR; memchr finds
+            // each line end.
+            guard let base = source.baseAddress else { return source.count }
             var index = 0
             while index < source.count {
-                if source[index] == ASCII.lf {
-                    var next = index + 1
-                    if next < source.count, source[next] == ASCII.cr { next += 1 }
-                    if next < source.count, source[next] == ASCII.lf { return index }
-                }
-                index += 1
+                guard let hit = memchr(base + index, Int32(ASCII.lf), source.count - index) else { break }
+                let lf = base.distance(to: UnsafeRawPointer(hit))
+                var next = lf + 1
+                if next < source.count, source[next] == ASCII.cr { next += 1 }
+                if next < source.count, source[next] == ASCII.lf { return lf }
+                index = lf + 1
             }
             return source.count
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

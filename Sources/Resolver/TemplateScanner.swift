@@ -43,6 +43,13 @@ struct TemplateScanner {
         var position = 0
         var literalStart = 0
         while let start = find(open, from: position) {
+            if let (reference, end) = plainReference(at: start, open: open, close: close) {
+                if literalStart < start { visitor.literal(start: literalStart, end: start) }
+                visitor.reference(reference)
+                position = end
+                literalStart = end
+                continue
+            }
             switch reference(at: start, open: open, close: close) {
             case .notSecrets:
                 position = start + 1
@@ -65,6 +72,29 @@ struct TemplateScanner {
         case reference(ScannedReference, end: Int)
         /// `resume` is where scanning goes on, so a later reference is still checked.
         case problem(ScannedProblem, resume: Int)
+    }
+
+    /// The common reference, `OPEN spaces? secrets.NAME spaces? CLOSE` in any case and with no
+    /// filter, read without the general parser: one 8-byte compare for `secrets.` and the name
+    /// eight bytes at a time. Nil sends the position to `reference(at:)`, which reads these the
+    /// same way and also handles filters, other text and problems.
+    @inline(__always)
+    private func plainReference(
+        at start: Int, open: UnsafeRawBufferPointer, close: UnsafeRawBufferPointer
+    ) -> (ScannedReference, end: Int)? {
+        var cursor = skipSpaces(from: start + open.count)
+        guard cursor + 8 <= source.count else { return nil }
+        let word = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
+        // "secrets." read little-endian; OR-ing 0x20 into the seven letters folds their case
+        // and turns no other byte into one of them. The word ends at '.', not a word byte.
+        guard word | 0x0020_2020_2020_2020 == 0x2E73_7465_7263_6573 else { return nil }
+        let nameStart = cursor + 8
+        let nameEnd = ASCII.nameRunEnd(in: source, from: nameStart)
+        guard nameEnd > nameStart, nameEnd - nameStart <= SecretName.maxLength else { return nil }
+        cursor = skipSpaces(from: nameEnd)
+        guard matches(close, at: cursor) else { return nil }
+        return (ScannedReference(start: start, nameStart: nameStart, nameEnd: nameEnd, filters: FilterChain()),
+                cursor + close.count)
     }
 
     private func reference(at start: Int, open: UnsafeRawBufferPointer, close: UnsafeRawBufferPointer) -> Outcome {
@@ -157,10 +187,14 @@ struct TemplateScanner {
         return cursor
     }
 
+    /// `secrets` in any case, as two overlapping 4-byte compares (`secr`, `rets`). OR-ing 0x20
+    /// folds a letter and never turns another word byte into one.
+    @inline(__always)
     private func isSecretsWord(_ range: Range<Int>) -> Bool {
-        let word = "secrets".utf8
-        guard range.count == word.count else { return false }
-        return zip(source[range], word).allSatisfy { ($0 | 0x20) == $1 }
+        guard range.count == 7 else { return false }
+        let head = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt32.self))
+        let tail = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: range.lowerBound + 3, as: UInt32.self))
+        return head | 0x2020_2020 == 0x7263_6573 && tail | 0x2020_2020 == 0x7374_6572
     }
 
     private func describe(_ byte: UInt8) -> String {

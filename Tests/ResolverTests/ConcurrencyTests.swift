@@ -1,5 +1,9 @@
 import Dispatch
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 import Testing
 import Resolver
@@ -25,14 +29,19 @@ struct ConcurrencyTests {
 
         DispatchQueue.concurrentPerform(iterations: 5) { worker in
             if worker == 0 {
+                // Swaps must overlap renders: on a loaded machine the writer could otherwise
+                // install every generation before a reader thread first runs. Wait for a
+                // render before the first swap, and every 500 swaps for five more (so some
+                // reader finished a render that began after the wait began). The waits are
+                // bounded, so a machine with one core still finishes.
+                func awaitRenders(beyond count: Int) {
+                    let deadline = ContinuousClock.now + .seconds(2)
+                    while renders.load(ordering: .relaxed) <= count, ContinuousClock.now < deadline { sched_yield() }
+                }
+                awaitRenders(beyond: 0)
                 for generation in 2...finalGeneration {
+                    if generation % 500 == 0 { awaitRenders(beyond: renders.load(ordering: .relaxed) + 4) }
                     try! catalog.apply(values(generation), generation: generation)
-                    // Every hundred swaps, let the readers render at least once, so renders
-                    // surely overlap many swaps even on a loaded machine.
-                    if generation % 100 == 0 {
-                        let seen = renders.load(ordering: .relaxed)
-                        while renders.load(ordering: .relaxed) < seen + 4 { sched_yield() }
-                    }
                 }
                 done.store(true, ordering: .releasing)
                 return
