@@ -125,6 +125,33 @@ struct SafetyChecker {
         }
     }
 
+    /// The log of one voter as seen by an election: its last entry and what it holds at an index.
+    struct VoterLog {
+        var id: NodeID
+        var lastIndex: LogIndex
+        var lastTerm: Term
+        /// Term at the index being checked; nil if absent. Compacted counts as held.
+        var termAtCheckedIndex: Term?
+        var compactedPastCheckedIndex: Bool
+    }
+
+    /// Leader Completeness, looked ahead: when a leader commits index `index` (term `term`),
+    /// no voter lacking that entry may be able to win an election, that is collect a
+    /// majority of voters whose logs are no more up to date than its own (§5.4.3). This
+    /// flags an unsafe commit (such as Figure 8's) when it happens, without waiting for
+    /// the crashes that would later expose it.
+    func checkCommitIsDurable(index: LogIndex, term: Term, leader: NodeID, voters: [VoterLog]) throws(Violation) {
+        let quorum = voters.count / 2 + 1
+        for c in voters where !c.compactedPastCheckedIndex && c.termAtCheckedIndex != term {
+            let electors = voters.filter { v in
+                c.lastTerm > v.lastTerm || (c.lastTerm == v.lastTerm && c.lastIndex >= v.lastIndex)
+            }
+            if electors.count >= quorum {
+                throw Violation(description: "Leader Completeness: leader \(leader) committed \(index) (term \(term)) but node \(c.id), which lacks it (last \(c.lastIndex)/\(c.lastTerm)), could still be elected by \(electors.map(\.id))")
+            }
+        }
+    }
+
     /// A snapshot must describe a committed prefix.
     func checkSnapshot(_ meta: SnapshotMetadata, node id: NodeID) throws(Violation) {
         let i = Int(meta.index)

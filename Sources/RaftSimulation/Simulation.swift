@@ -44,6 +44,10 @@ public final class Simulation {
         case clientTimeout(client: Int, opID: Int)
         case clientNext(client: Int)
         case fault
+        case crash(NodeID, incarnation: Int)
+        case restart(NodeID, incarnation: Int)
+        case isolate(NodeID)
+        case reconnect(NodeID)
     }
 
     enum Phase { case faults, liveness, draining }
@@ -137,7 +141,7 @@ public final class Simulation {
     private func addNode(disk: MemoryStorage) -> SimNode {
         let n = SimNode(id: NodeID(nodes.count + 1), disk: disk, createdAt: now)
         nodes.append(n)
-        n.boot(rng: rng.fork())
+        n.boot(rng: rng.fork(), plan: plan)
         queue.push(.tick(n.id, incarnation: n.incarnation), at: now + 1 + rng.below(Self.tickInterval))
         return n
     }
@@ -172,6 +176,23 @@ public final class Simulation {
             queue.push(.clientNext(client: c), at: now + 1)
         case .clientNext(let c):
             startOperation(client: c)
+        case .crash(let id, let inc):
+            // Brief crashes of fresh leaders may exceed the minority budget: Raft's safety holds
+            // under any number of crashes, and these restart within a few hundred ms.
+            guard phase == .faults, let n = node(id), n.incarnation == inc, n.isUp, !n.retired else { return }
+            crash(n)
+            queue.push(.restart(id, incarnation: n.incarnation), at: now + rng.inRange(plan.churnDelay) + rng.inRange(10...150))
+        case .isolate(let id):
+            guard phase == .faults, let n = node(id), !n.retired else { return }
+            network.isolate([id], from: nodes.filter { !$0.retired && $0.id != id }.map(\.id))
+            log("partition: node \(id) isolated")
+            queue.push(.reconnect(id), at: now + rng.inRange(plan.churnDelay) + rng.inRange(50...400))
+        case .reconnect(let id):
+            network.reconnect(id)
+            log("partition: node \(id) reconnected")
+        case .restart(let id, let inc):
+            guard let n = node(id), n.incarnation == inc, !n.isUp, !n.retired else { return }
+            restart(n)
         case .fault:
             if phase == .faults {
                 injectFaults()
@@ -198,7 +219,15 @@ public final class Simulation {
         guard var raft = n.raft else { return }
         if n.pendingReady == nil && raft.hasReady {
             let ready = raft.ready()
-            if let soft = ready.softState { log("node \(n.id) is \(soft.role) in term \(raft.term) (leader \(soft.leader))") }
+            if let soft = ready.softState {
+                log("node \(n.id) is \(soft.role) in term \(raft.term) (leader \(soft.leader))")
+                if soft.role == .leader && phase == .faults && rng.chance(plan.leaderChurn) {
+                    // Depose the new leader soon: crash it, or cut it off so that what it
+                    // appends stays on its own disk.
+                    let when = now + rng.inRange(plan.churnDelay)
+                    queue.push(rng.chance(0.5) ? .crash(n.id, incarnation: n.incarnation) : .isolate(n.id), at: when)
+                }
+            }
             do {
                 try checker.checkNewEntries(ready.entries, node: n.id, raft: raft)
             } catch {
@@ -209,10 +238,33 @@ public final class Simulation {
             queue.push(.persisted(n.id, incarnation: n.incarnation), at: now + rng.inRange(plan.diskLatency))
         }
         do {
+            let before = n.lastObservedCommit
             try checker.observe(n.id, n.raft!)
+            n.lastObservedCommit = n.raft!.commitIndex
+            if n.raft!.role == .leader && n.raft!.commitIndex > before { try checkCommitDurable(leader: n) }
         } catch {
             failure = error.description
         }
+    }
+
+    /// Each voter's log as an election would see it: in memory if up, on disk if down.
+    private func checkCommitDurable(leader: SimNode) throws(SafetyChecker.Violation) {
+        let lr = leader.raft!
+        let index = lr.commitIndex
+        guard let term = lr.term(at: index) else { return }
+        var voters: [SafetyChecker.VoterLog] = []
+        for id in lr.confState.voters {
+            guard let n = node(id), !n.retired else { continue }
+            if let r = n.raft {
+                voters.append(.init(id: id, lastIndex: r.lastIndex, lastTerm: r.term(at: r.lastIndex) ?? 0,
+                                    termAtCheckedIndex: r.term(at: index), compactedPastCheckedIndex: index < r.firstIndex - 1))
+            } else {
+                let last = n.disk.lastIndex()
+                voters.append(.init(id: id, lastIndex: last, lastTerm: (try? n.disk.term(at: last)) ?? 0,
+                                    termAtCheckedIndex: try? n.disk.term(at: index), compactedPastCheckedIndex: index < n.disk.firstIndex() - 1))
+            }
+        }
+        try checker.checkCommitIsDurable(index: index, term: term, leader: leader.id, voters: voters)
     }
 
     /// The Ready became durable: write it to disk, send its messages, apply its entries.
@@ -402,7 +454,8 @@ public final class Simulation {
         if rng.chance(plan.crashRate) {
             let up = live.filter(\.isUp)
             if !up.isEmpty {
-                let victim = up[rng.below(up.count)]
+                var victim = up[rng.below(up.count)]
+                if let leader = currentLeader(), rng.chance(plan.leaderCrashShare) { victim = leader }
                 if !conf.isVoter(victim.id) || impairedVoters() < tolerance {
                     crash(victim)
                 }
@@ -447,13 +500,22 @@ public final class Simulation {
         retireRemovedNodes()
     }
 
+    /// Crashing `n` keeps crashed plus partitioned voters within a minority.
+    private func canCrash(_ n: SimNode) -> Bool {
+        let conf = currentConf()
+        guard conf.isVoter(n.id) else { return true }
+        let cut = Set(network.impairedNodes)
+        let impaired = conf.voters.filter { id in node(id).map { !$0.isUp || cut.contains(id) } ?? true }.count
+        return impaired < (conf.voters.count - 1) / 2
+    }
+
     private func crash(_ n: SimNode) {
         log("crash node \(n.id)\(n.pendingReady != nil ? " (losing an unsynced write)" : "")")
         n.crash()
     }
 
     private func restart(_ n: SimNode) {
-        n.boot(rng: rng.fork())
+        n.boot(rng: rng.fork(), plan: plan)
         checker.forgetCommit(of: n.id)
         log("restart node \(n.id) from disk (term \(n.raft!.term), last index \(n.raft!.lastIndex))")
         queue.push(.tick(n.id, incarnation: n.incarnation), at: now + 1 + rng.below(Self.tickInterval))
