@@ -47,14 +47,14 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             healRate: pick([0.1, 0.3]),
             membershipRate: pick([0, 0.03, 0.08]),
             transferRate: pick([0, 0.03, 0.06]),
-            diskLatency: 0...rng.inRange(1...5),
+            diskLatency: 0...[1, 3, 10][rng.below(3)],
             snapshotEvery: rng.inRange(8...40),
             snapshotKeep: rng.inRange(0...6),
             maxMessageBytes: [1, 1, 100, 300, 2048][rng.below(5)],
             maxInflight: [1, 2, 4, 8][rng.below(4)],
             leaderCrashShare: pick([0, 0.5, 0.9]),
             leaderChurn: pick([0, 0.5, 0.8]),
-            churnDelay: 0...rng.inRange(2...25))
+            churnDelay: 0...[2, 5, 10, 30][rng.below(4)])
     }
 
     public var description: String {

@@ -32,6 +32,7 @@ struct SafetyChecker {
     private var appliedEntries: [Entry?] = [nil]
 
     private var lastCommitSeen: [NodeID: LogIndex] = [:]
+    private var lastLeadership: [NodeID: Term] = [:]
     private var leaderCheckedUpTo: [EntryKey: LogIndex] = [:]
 
     /// Election Safety, commit tracking and Leader Completeness for one node after a step.
@@ -44,6 +45,12 @@ struct SafetyChecker {
         }
         let commit = raft.commitIndex
         let seen = lastCommitSeen[id] ?? 0
+        // Figure 2, Rules for Servers, Leaders: a leader advances its commit index only onto
+        // an entry of its own term; older entries are committed as that entry's prefix.
+        if raft.role == .leader, lastLeadership[id] == raft.term, commit > seen, raft.term(at: commit) != raft.term {
+            throw Violation(description: "commitment rule: leader \(id) of term \(raft.term) advanced its commit index to \(commit), an entry of term \(raft.term(at: commit).map(String.init) ?? "?")")
+        }
+        lastLeadership[id] = raft.role == .leader ? raft.term : nil
         if commit > seen {
             let from = max(seen + 1, raft.firstIndex > 0 ? raft.firstIndex - 1 : 0)
             if from <= commit {
@@ -58,7 +65,10 @@ struct SafetyChecker {
     }
 
     /// A node restarted: its commit index restarts from its disk.
-    mutating func forgetCommit(of id: NodeID) { lastCommitSeen[id] = nil }
+    mutating func forgetCommit(of id: NodeID) {
+        lastCommitSeen[id] = nil
+        lastLeadership[id] = nil
+    }
 
     private mutating func recordCommitted(index: LogIndex, term: Term, seenInTerm: Term, by id: NodeID) throws(Violation) {
         let i = Int(index)

@@ -550,11 +550,13 @@ public final class Simulation {
         afterStep(leader)
     }
 
-    /// Nodes outside the committed configuration are shut down for good.
+    /// Nodes that no server counts as a member any more are shut down for good. Every
+    /// server must be up to tell: an uncommitted change on a crashed one may come back.
     private func retireRemovedNodes() {
         guard let leader = currentLeader(), !leader.raft!.hasPendingConfChange else { return }
-        let conf = leader.raft!.confState
-        for n in nodes where !n.retired && !conf.isMember(n.id) && now - n.createdAt > 1_000 {
+        let live = nodes.filter { !$0.retired }
+        guard live.allSatisfy(\.isUp) else { return }
+        for n in live where now - n.createdAt > 1_000 && !live.contains(where: { $0.raft!.confState.isMember(n.id) }) {
             retire(n)
         }
     }
@@ -608,6 +610,12 @@ public final class Simulation {
             }
         }
         let waiting = clients.filter { $0.successesAfterHeal < 2 }.map(\.id)
-        return parts.joined(separator: ", ") + "; clients without progress: \(waiting)"
+        let busy = clients.filter { $0.pending != nil }.map(\.id)
+        var status = parts.joined(separator: ", ") + "; clients without progress: \(waiting), clients waiting: \(busy)"
+        if let leader = currentLeader() {
+            let differing = nodes.filter { !$0.retired && $0.isUp && $0.store != leader.store }.map(\.id)
+            status += ", pending membership change: \(leader.raft!.hasPendingConfChange), state differs on: \(differing)"
+        }
+        return status
     }
 }
