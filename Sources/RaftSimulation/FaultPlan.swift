@@ -31,6 +31,9 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     /// soon after: terms that end with entries on a minority are where the commit rules
     /// of §5.4 matter (the Figure 8 scenario).
     public var leaderChurn: Double
+    /// Clock drift: each node's tick interval is drawn from 10...(10 + clockSkew) ms, so
+    /// timeouts on different nodes disagree, as real clocks do. Safety must not care.
+    public var clockSkew: Int
     public var churnDelay: ClosedRange<Int>
 
     static func random(_ rng: inout SplitMix64) -> FaultPlan {
@@ -54,6 +57,7 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             maxInflight: [1, 2, 4, 8][rng.below(4)],
             leaderCrashShare: pick([0, 0.5, 0.9]),
             leaderChurn: pick([0, 0.5, 0.8]),
+            clockSkew: [0, 3, 10][rng.below(3)],
             churnDelay: 0...[2, 5, 10, 30][rng.below(4)])
     }
 
@@ -64,6 +68,6 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             + "membership=\(pct(membershipRate)) transfer=\(pct(transferRate)) disk=\(diskLatency) "
             + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep) "
             + "msgBytes=\(maxMessageBytes) inflight=\(maxInflight) leaderCrashes=\(pct(leaderCrashShare)) "
-            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay)"
+            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms"
     }
 }

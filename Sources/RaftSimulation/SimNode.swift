@@ -25,6 +25,8 @@ final class SimNode {
     /// Removed from the cluster for good.
     var retired = false
     let createdAt: Int
+    /// This node's clock: simulated ms between two ticks.
+    var tickInterval = 10
 
     struct ClientOp: Hashable {
         var client: Int

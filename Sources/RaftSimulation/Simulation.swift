@@ -140,6 +140,7 @@ public final class Simulation {
     @discardableResult
     private func addNode(disk: MemoryStorage) -> SimNode {
         let n = SimNode(id: NodeID(nodes.count + 1), disk: disk, createdAt: now)
+        n.tickInterval = Self.tickInterval + rng.inRange(0...plan.clockSkew)
         nodes.append(n)
         n.boot(rng: rng.fork(), plan: plan)
         queue.push(.tick(n.id, incarnation: n.incarnation), at: now + 1 + rng.below(Self.tickInterval))
@@ -153,7 +154,7 @@ public final class Simulation {
         case .tick(let id, let inc):
             guard let n = node(id), n.incarnation == inc, n.raft != nil else { return }
             n.raft!.tick()
-            queue.push(.tick(id, incarnation: inc), at: now + Self.tickInterval)
+            queue.push(.tick(id, incarnation: inc), at: now + n.tickInterval)
             afterStep(n)
         case .deliver(let m):
             guard let n = node(m.to), n.raft != nil else { return }
@@ -556,7 +557,8 @@ public final class Simulation {
         guard let leader = currentLeader(), !leader.raft!.hasPendingConfChange else { return }
         let live = nodes.filter { !$0.retired }
         guard live.allSatisfy(\.isUp) else { return }
-        for n in live where now - n.createdAt > 1_000 && !live.contains(where: { $0.raft!.confState.isMember(n.id) }) {
+        let members = Set(live.flatMap { $0.raft!.confState.members })
+        for n in live where now - n.createdAt > 1_000 && !members.contains(n.id) {
             retire(n)
         }
     }
