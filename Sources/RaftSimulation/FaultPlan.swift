@@ -34,6 +34,11 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     /// Clock drift: each node's tick interval is drawn from 10...(10 + clockSkew) ms, so
     /// timeouts on different nodes disagree, as real clocks do. Safety must not care.
     public var clockSkew: Int
+    /// Core options varied per seed: safety must hold with or without them (only
+    /// availability depends on them), and without CheckQuorum's step-down a deposed
+    /// leader lingers, which is where a read path that skips ReadIndex shows.
+    public var checkQuorum: Bool
+    public var preVote: Bool
     public var churnDelay: ClosedRange<Int>
 
     static func random(_ rng: inout SplitMix64) -> FaultPlan {
@@ -58,6 +63,8 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             leaderCrashShare: pick([0, 0.5, 0.9]),
             leaderChurn: pick([0, 0.5, 0.8]),
             clockSkew: [0, 3, 10][rng.below(3)],
+            checkQuorum: rng.below(3) != 0,
+            preVote: rng.below(4) != 0,
             churnDelay: 0...[2, 5, 10, 30][rng.below(4)])
     }
 
@@ -68,6 +75,6 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             + "membership=\(pct(membershipRate)) transfer=\(pct(transferRate)) disk=\(diskLatency) "
             + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep) "
             + "msgBytes=\(maxMessageBytes) inflight=\(maxInflight) leaderCrashes=\(pct(leaderCrashShare)) "
-            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms"
+            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms checkQuorum=\(checkQuorum) preVote=\(preVote)"
     }
 }

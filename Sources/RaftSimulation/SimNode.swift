@@ -54,6 +54,8 @@ final class SimNode {
         config.maxMessageBytes = plan.maxMessageBytes
         config.snapshotChunkBytes = 64
         config.applied = applied
+        config.checkQuorum = plan.checkQuorum
+        config.preVote = plan.preVote
         raft = Raft(config: config, storage: disk, rng: rng)
         pendingReady = nil
         pendingWrites = []
