@@ -38,6 +38,9 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     /// availability depends on them), and without CheckQuorum's step-down a deposed
     /// leader lingers, which is where a read path that skips ReadIndex shows.
     public var checkQuorum: Bool
+    /// How long a client waits before giving up on an operation (it then counts as maybe
+    /// happened). Short waits keep clients moving between nodes during faults.
+    public var clientTimeout: Int
     public var preVote: Bool
     public var churnDelay: ClosedRange<Int>
 
@@ -64,6 +67,7 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             leaderChurn: pick([0, 0.5, 0.8]),
             clockSkew: [0, 3, 10][rng.below(3)],
             checkQuorum: rng.below(3) != 0,
+            clientTimeout: [120, 250, 500][rng.below(3)],
             preVote: rng.below(4) != 0,
             churnDelay: 0...[2, 5, 10, 30][rng.below(4)])
     }
@@ -75,6 +79,6 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             + "membership=\(pct(membershipRate)) transfer=\(pct(transferRate)) disk=\(diskLatency) "
             + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep) "
             + "msgBytes=\(maxMessageBytes) inflight=\(maxInflight) leaderCrashes=\(pct(leaderCrashShare)) "
-            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms checkQuorum=\(checkQuorum) preVote=\(preVote)"
+            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms checkQuorum=\(checkQuorum) clientTimeout=\(clientTimeout)ms preVote=\(preVote)"
     }
 }
