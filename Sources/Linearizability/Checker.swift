@@ -10,7 +10,7 @@ public enum CheckResult: Sendable, Equatable {
 /// and return events in time order; at each call try to linearize that operation next; at
 /// a return whose call is not yet linearized, backtrack. A cache of (linearized set,
 /// state) pairs prunes searches already known to fail.
-public struct LinearizabilityChecker<M: Model> {
+public struct LinearizabilityChecker<M: Model & Sendable>: Sendable {
     public let model: M
     /// Upper bound on search steps per partition.
     public var budget: Int

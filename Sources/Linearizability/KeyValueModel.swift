@@ -1,5 +1,5 @@
 /// A register per key with put, get and compare-and-set: the workload of the simulator.
-public struct KeyValueModel: Model {
+public struct KeyValueModel: Model, Sendable {
     public enum Input: Sendable, Hashable {
         case put(key: Int, value: Int)
         case get(key: Int)

@@ -109,10 +109,13 @@ public struct Raft {
                 becomeFollower(term: m.term, leader: noNode)
             }
         } else if m.term < term {
-            if (config.checkQuorum || config.preVote) && (m.kind == .heartbeat || m.kind == .append) {
-                // A stale leader behind a partition: tell it our term so it steps down
-                // (otherwise pre-vote would keep us from ever disturbing it).
-                send(Message(kind: .appendResponse, to: m.from))
+            if m.kind == .heartbeat || m.kind == .append || m.kind == .snapshotChunk {
+                // Figure 2: reply false to a stale leader, with our term so it steps down
+                // (with pre-vote and leases nothing else would ever reach it).
+                var reply = Message(kind: .appendResponse, to: m.from)
+                reply.reject = true
+                reply.index = m.index
+                send(reply)
             } else if m.kind == .preVote {
                 var reply = Message(kind: .preVoteResponse, to: m.from, term: term)
                 reply.reject = true

@@ -20,6 +20,29 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     /// Entries applied between snapshots, and entries kept in the log behind a snapshot.
     public var snapshotEvery: Int
     public var snapshotKeep: Int
+    /// Replication flow control of the cores: small messages and windows split a new
+    /// leader's catch-up into many rounds, where older-term entries are acknowledged
+    /// before the leader's own.
+    public var maxMessageBytes: Int
+    public var maxInflight: Int
+    /// Share of crashes aimed at the current leader rather than any node.
+    public var leaderCrashShare: Double
+    /// Probability that a newly elected leader crashes within `churnDelay` ms and restarts
+    /// soon after: terms that end with entries on a minority are where the commit rules
+    /// of §5.4 matter (the Figure 8 scenario).
+    public var leaderChurn: Double
+    /// Clock drift: each node's tick interval is drawn from 10...(10 + clockSkew) ms, so
+    /// timeouts on different nodes disagree, as real clocks do. Safety must not care.
+    public var clockSkew: Int
+    /// Core options varied per seed: safety must hold with or without them (only
+    /// availability depends on them), and without CheckQuorum's step-down a deposed
+    /// leader lingers, which is where a read path that skips ReadIndex shows.
+    public var checkQuorum: Bool
+    /// How long a client waits before giving up on an operation (it then counts as maybe
+    /// happened). Short waits keep clients moving between nodes during faults.
+    public var clientTimeout: Int
+    public var preVote: Bool
+    public var churnDelay: ClosedRange<Int>
 
     static func random(_ rng: inout SplitMix64) -> FaultPlan {
         func pick(_ values: [Double]) -> Double { values[rng.below(values.count)] }
@@ -29,15 +52,24 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             slowRate: pick([0, 0.05, 0.1]),
             delay: 1...rng.inRange(2...12),
             slowDelay: 20...rng.inRange(40...200),
-            crashRate: pick([0, 0.03, 0.08]),
-            restartRate: pick([0.1, 0.3]),
+            crashRate: pick([0, 0.05, 0.1, 0.2]),
+            restartRate: pick([0.1, 0.3, 0.6]),
             partitionRate: pick([0, 0.05, 0.1]),
             healRate: pick([0.1, 0.3]),
             membershipRate: pick([0, 0.03, 0.08]),
             transferRate: pick([0, 0.03, 0.06]),
-            diskLatency: 0...rng.inRange(1...5),
+            diskLatency: 0...[1, 3, 10][rng.below(3)],
             snapshotEvery: rng.inRange(8...40),
-            snapshotKeep: rng.inRange(0...6))
+            snapshotKeep: rng.inRange(0...6),
+            maxMessageBytes: [1, 1, 100, 300, 2048][rng.below(5)],
+            maxInflight: [1, 2, 4, 8][rng.below(4)],
+            leaderCrashShare: pick([0, 0.5, 0.9]),
+            leaderChurn: pick([0, 0.5, 0.8]),
+            clockSkew: [0, 3, 10][rng.below(3)],
+            checkQuorum: rng.below(3) != 0,
+            clientTimeout: [120, 250, 500][rng.below(3)],
+            preVote: rng.below(4) != 0,
+            churnDelay: 0...[2, 5, 10, 30][rng.below(4)])
     }
 
     public var description: String {
@@ -45,6 +77,8 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
         return "drop=\(pct(dropRate)) dup=\(pct(duplicateRate)) slow=\(pct(slowRate)) delay=\(delay) slowDelay=\(slowDelay) "
             + "crash=\(pct(crashRate)) restart=\(pct(restartRate)) partition=\(pct(partitionRate)) heal=\(pct(healRate)) "
             + "membership=\(pct(membershipRate)) transfer=\(pct(transferRate)) disk=\(diskLatency) "
-            + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep)"
+            + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep) "
+            + "msgBytes=\(maxMessageBytes) inflight=\(maxInflight) leaderCrashes=\(pct(leaderCrashShare)) "
+            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms checkQuorum=\(checkQuorum) clientTimeout=\(clientTimeout)ms preVote=\(preVote)"
     }
 }

@@ -36,4 +36,9 @@ struct Network {
     }
 
     mutating func heal() { cut = [] }
+
+    /// Restores every link of one node.
+    mutating func reconnect(_ node: NodeID) {
+        cut = cut.filter { $0.from != node && $0.to != node }
+    }
 }

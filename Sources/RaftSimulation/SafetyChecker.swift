@@ -32,6 +32,7 @@ struct SafetyChecker {
     private var appliedEntries: [Entry?] = [nil]
 
     private var lastCommitSeen: [NodeID: LogIndex] = [:]
+    private var lastLeadership: [NodeID: Term] = [:]
     private var leaderCheckedUpTo: [EntryKey: LogIndex] = [:]
 
     /// Election Safety, commit tracking and Leader Completeness for one node after a step.
@@ -44,6 +45,12 @@ struct SafetyChecker {
         }
         let commit = raft.commitIndex
         let seen = lastCommitSeen[id] ?? 0
+        // Figure 2, Rules for Servers, Leaders: a leader advances its commit index only onto
+        // an entry of its own term; older entries are committed as that entry's prefix.
+        if raft.role == .leader, lastLeadership[id] == raft.term, commit > seen, raft.term(at: commit) != raft.term {
+            throw Violation(description: "commitment rule: leader \(id) of term \(raft.term) advanced its commit index to \(commit), an entry of term \(raft.term(at: commit).map(String.init) ?? "?")")
+        }
+        lastLeadership[id] = raft.role == .leader ? raft.term : nil
         if commit > seen {
             let from = max(seen + 1, raft.firstIndex > 0 ? raft.firstIndex - 1 : 0)
             if from <= commit {
@@ -58,7 +65,10 @@ struct SafetyChecker {
     }
 
     /// A node restarted: its commit index restarts from its disk.
-    mutating func forgetCommit(of id: NodeID) { lastCommitSeen[id] = nil }
+    mutating func forgetCommit(of id: NodeID) {
+        lastCommitSeen[id] = nil
+        lastLeadership[id] = nil
+    }
 
     private mutating func recordCommitted(index: LogIndex, term: Term, seenInTerm: Term, by id: NodeID) throws(Violation) {
         let i = Int(index)
@@ -122,6 +132,33 @@ struct SafetyChecker {
         }
         if i < committedTerm.count, let term = committedTerm[i], term != entry.term {
             throw Violation(description: "node \(id) applied entry \(i) of term \(entry.term) but term \(term) was committed there")
+        }
+    }
+
+    /// The log of one voter as seen by an election: its last entry and what it holds at an index.
+    struct VoterLog {
+        var id: NodeID
+        var lastIndex: LogIndex
+        var lastTerm: Term
+        /// Term at the index being checked; nil if absent. Compacted counts as held.
+        var termAtCheckedIndex: Term?
+        var compactedPastCheckedIndex: Bool
+    }
+
+    /// Leader Completeness, looked ahead: when a leader commits index `index` (term `term`),
+    /// no voter lacking that entry may be able to win an election, that is collect a
+    /// majority of voters whose logs are no more up to date than its own (§5.4.3). This
+    /// flags an unsafe commit (such as Figure 8's) when it happens, without waiting for
+    /// the crashes that would later expose it.
+    func checkCommitIsDurable(index: LogIndex, term: Term, leader: NodeID, voters: [VoterLog]) throws(Violation) {
+        let quorum = voters.count / 2 + 1
+        for c in voters where !c.compactedPastCheckedIndex && c.termAtCheckedIndex != term {
+            let electors = voters.filter { v in
+                c.lastTerm > v.lastTerm || (c.lastTerm == v.lastTerm && c.lastIndex >= v.lastIndex)
+            }
+            if electors.count >= quorum {
+                throw Violation(description: "Leader Completeness: leader \(leader) committed \(index) (term \(term)) but node \(c.id), which lacks it (last \(c.lastIndex)/\(c.lastTerm)), could still be elected by \(electors.map(\.id))")
+            }
         }
     }
 

@@ -20,9 +20,13 @@ final class SimNode {
     var pendingWrites: Set<ClientOp> = []
     /// Reads whose ReadIndex came back, waiting for `applied` to reach their index.
     var waitingReads: [(index: LogIndex, op: ClientOp, key: Int)] = []
+    /// Commit index at the last safety check, to spot a leader's commit advancing.
+    var lastObservedCommit: LogIndex = 0
     /// Removed from the cluster for good.
     var retired = false
     let createdAt: Int
+    /// This node's clock: simulated ms between two ticks.
+    var tickInterval = 10
 
     struct ClientOp: Hashable {
         var client: Int
@@ -38,7 +42,7 @@ final class SimNode {
     var isUp: Bool { raft != nil }
 
     /// Starts (or restarts) the core from what is on disk.
-    func boot(rng: SplitMix64) {
+    func boot(rng: SplitMix64, plan: FaultPlan) {
         let snap = disk.snapshot()
         store = KeyValueStore(snapshotData: snap.data)
         appliedConf = snap.metadata.confState
@@ -46,10 +50,12 @@ final class SimNode {
         var config = RaftConfig(id: id)
         config.electionTicks = 10
         config.heartbeatTicks = 2
-        config.maxInflightMessages = 4
-        config.maxMessageBytes = 2048
+        config.maxInflightMessages = plan.maxInflight
+        config.maxMessageBytes = plan.maxMessageBytes
         config.snapshotChunkBytes = 64
         config.applied = applied
+        config.checkQuorum = plan.checkQuorum
+        config.preVote = plan.preVote
         raft = Raft(config: config, storage: disk, rng: rng)
         pendingReady = nil
         pendingWrites = []
@@ -58,6 +64,7 @@ final class SimNode {
 
     func crash() {
         raft = nil
+        lastObservedCommit = 0
         pendingReady = nil
         pendingWrites = []
         waitingReads = []

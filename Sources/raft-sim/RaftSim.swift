@@ -46,7 +46,7 @@ struct RaftSim: ParsableCommand {
             let result = Simulation(options: SimulationOptions(seed: s, nodeCount: nodes)).run()
             if result.passed {
                 passed += 1
-                if verbose { print(summary(result)) }
+                if verbose || result.linearizabilityUndecided { print(summary(result)) }
             } else {
                 failed.append(s)
                 print(summary(result))
@@ -58,7 +58,7 @@ struct RaftSim: ParsableCommand {
     }
 
     func summary(_ r: SimulationResult) -> String {
-        let status = r.failure.map { "FAIL: \($0)" } ?? "ok"
+        let status = r.failure.map { "FAIL: \($0)" } ?? (r.linearizabilityUndecided ? "ok (linearizability undecided)" : "ok")
         return "seed \(r.seed) nodes \(r.nodeCount): \(status) — \(r.operations) ops (\(r.timedOut) timed out), "
             + "commit \(r.committedIndex), \(r.events) events, \(r.elapsedSimulatedMs)ms simulated; \(r.plan)"
     }
