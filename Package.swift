@@ -37,6 +37,9 @@ let package = Package(
             "RaftSimulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "RaftSimulationTests", dependencies: ["RaftSimulation", "Raft"]),
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"]),
 
         // MARK: Storage and crypto
         .target(name: "CofferCrypto", dependencies: ["COpenSSL"]),
