@@ -113,7 +113,7 @@ public final class Simulation {
             failure = "simulation stalled"
         }
         if failure == nil {
-            let checker = LinearizabilityChecker(model: KeyValueModel())
+            let checker = LinearizabilityChecker(model: KeyValueModel(), budget: 300_000)
             // A read that timed out changed nothing and may have returned anything: it
             // cannot constrain the order, and leaving it in only widens the search.
             let checked = history.filter { op in

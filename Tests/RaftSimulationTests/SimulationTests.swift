@@ -4,8 +4,8 @@ import RaftSimulation
 /// The seed budget `make test` runs. Each seed is a whole cluster life: faults for 3 s of
 /// simulated time, then healing and a liveness check, then the linearizability check.
 enum SeedBudget {
-    static let threeNodeSeeds: ClosedRange<UInt64> = 1...250
-    static let fiveNodeSeeds: ClosedRange<UInt64> = 1...200
+    static let threeNodeSeeds: ClosedRange<UInt64> = 1...500
+    static let fiveNodeSeeds: ClosedRange<UInt64> = 1...400
     static let freshSeedsPerSize = 3
 }
 
