@@ -71,7 +71,7 @@ public final class RaftDriver: @unchecked Sendable {
         config.maxInflightMessages = 64
         config.snapshotChunkBytes = 256 * 1024
         config.applied = try keyspace.appliedIndex
-        raft = Raft(config: config, storage: storage, rng: SeededRandom(seed: seed))
+        raft = Raft(config: config, storage: storage, rng: SplitMix64(seed: seed))
         lastSnapshotIndex = storage.snapshot().metadata.index
         published = Mutex(DriverStatus(id: id))
         publishStatus()
@@ -391,19 +391,5 @@ final class Pending<Value: Sendable>: @unchecked Sendable {
     func fail(_ error: any Error) {
         continuation?.resume(throwing: error)
         continuation = nil
-    }
-}
-
-/// SplitMix64 for election jitter; the core takes randomness only from what it is given.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import Raft
 /// Every fault setting of one run, drawn from its seed so that runs differ in how hostile
 /// they are, not just in timing.
 public struct FaultPlan: Sendable, CustomStringConvertible {

@@ -49,7 +49,7 @@ struct LMDBRaftStorageTests {
     @Test func matchesTheReferenceStorageUnderRandomOperations() throws {
         let seed = ProcessInfo.processInfo.environment["STORE_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0 ... .max)
         print("LMDB raft storage differential test: seed \(seed) (replay with STORE_SEED=\(seed))")
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let pair = try Pair()
         var term: Term = 1
         for step in 0..<300 {
@@ -110,17 +110,5 @@ struct LMDBRaftStorageTests {
         try pair.reopen()
         #expect(pair.lmdb.lastIndex() == 1)
         #expect(pair.lmdb.hardState() == HardState())
-    }
-}
-
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,5 @@
 /// A small, fast, seedable generator (Steele, Lea & Flood): the only source of randomness
-/// in a simulation, so one seed reproduces a run exactly.
+/// in a simulation, so one seed reproduces a run exactly; nodes seed it for election jitter.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
