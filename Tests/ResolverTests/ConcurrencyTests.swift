@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,40 +28,43 @@ struct ConcurrencyTests {
         let mismatches = Atomic<Int>(0)
         let generationsSeen = Mutex<Set<UInt64>>([])
 
-        DispatchQueue.concurrentPerform(iterations: 5) { worker in
-            if worker == 0 {
-                // Swaps must overlap renders: on a loaded machine the writer could otherwise
-                // install every generation before a reader thread first runs. Wait for a
-                // render before the first swap, and every 500 swaps for five more (so some
-                // reader finished a render that began after the wait began). The waits are
-                // bounded, so a machine with one core still finishes.
-                func awaitRenders(beyond count: Int) {
-                    let deadline = ContinuousClock.now + .seconds(2)
-                    while renders.load(ordering: .relaxed) <= count, ContinuousClock.now < deadline { sched_yield() }
-                }
-                awaitRenders(beyond: 0)
-                for generation in 2...finalGeneration {
-                    if generation % 500 == 0 { awaitRenders(beyond: renders.load(ordering: .relaxed) + 4) }
-                    try! catalog.apply(values(generation), generation: generation)
-                }
-                done.store(true, ordering: .releasing)
-                return
+        // Readers are threads of their own, not pool work: on a busy machine a pool may run
+        // its work items one after another, and then no render would overlap a swap.
+        let finished = DispatchSemaphore(value: 0)
+        let readers = 4
+        for worker in 1...readers {
+            let thread = Thread {
+                var seen = Set<UInt64>()
+                var last: UInt64 = 0
+                repeat {
+                    let table = catalog.current
+                    let output = worker % 2 == 0 ? try! compiled.render(with: table) : try! table.render(template)
+                    let text = String(decoding: output.bytes, as: UTF8.self)
+                    if text != "A\(output.generation):B\(output.generation)" || output.generation < last {
+                        mismatches.add(1, ordering: .relaxed)
+                    }
+                    last = output.generation
+                    seen.insert(output.generation)
+                    renders.add(1, ordering: .relaxed)
+                } while !done.load(ordering: .acquiring)
+                generationsSeen.withLock { $0.formUnion(seen) }
+                finished.signal()
             }
-            var seen = Set<UInt64>()
-            var last: UInt64 = 0
-            repeat {
-                let table = catalog.current
-                let output = worker % 2 == 0 ? try! compiled.render(with: table) : try! table.render(template)
-                let text = String(decoding: output.bytes, as: UTF8.self)
-                if text != "A\(output.generation):B\(output.generation)" || output.generation < last {
-                    mismatches.add(1, ordering: .relaxed)
-                }
-                last = output.generation
-                seen.insert(output.generation)
-                renders.add(1, ordering: .relaxed)
-            } while !done.load(ordering: .acquiring)
-            generationsSeen.withLock { $0.formUnion(seen) }
+            thread.start()
         }
+        // The writer waits for renders before the first swap and every 500 swaps, so renders
+        // surely overlap swaps; the waits are bounded so a starved run still ends.
+        func awaitRenders(beyond count: Int) {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while renders.load(ordering: .relaxed) <= count, ContinuousClock.now < deadline { sched_yield() }
+        }
+        awaitRenders(beyond: 0)
+        for generation in 2...finalGeneration {
+            if generation % 500 == 0 { awaitRenders(beyond: renders.load(ordering: .relaxed) + 4) }
+            try catalog.apply(values(generation), generation: generation)
+        }
+        done.store(true, ordering: .releasing)
+        for _ in 1...readers { finished.wait() }
         #expect(mismatches.load(ordering: .relaxed) == 0)
         #expect(renders.load(ordering: .relaxed) > 0)
         #expect(catalog.current.generation == finalGeneration)
