@@ -63,6 +63,13 @@ extension EndToEnd {
             }
             let newLeader = try await deployment.waitForLeader(among: survivors)
             #expect(newLeader != leader)
+            // The CLI skips an address that does not answer and uses the next one.
+            let listed = try run(Binary.coffer, ["secret", "list", "--json"], environment: [
+                "COFFER_ADDR": ([leader] + survivors).map(deployment.url).joined(separator: ","),
+                "COFFER_CACERT": deployment.directory + "/ca.pem",
+                "COFFER_TOKEN_FILE": deployment.directory + "/admin.token",
+            ])
+            #expect(listed.status == 0, "the CLI fell over to a surviving node: \(listed.stderr)")
             // Writes resume through any surviving node.
             for index in survivors {
                 let after = await Self.writeLoop(deployment, via: index, prefix: "After\(index)", count: 3)
