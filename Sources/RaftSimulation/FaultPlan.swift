@@ -45,7 +45,7 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     public var preVote: Bool
     public var churnDelay: ClosedRange<Int>
 
-    static func random(_ rng: inout SplitMix64) -> FaultPlan {
+    static func drawn(from rng: inout SplitMix64) -> FaultPlan {
         func pick(_ values: [Double]) -> Double { values[rng.below(values.count)] }
         return FaultPlan(
             dropRate: pick([0, 0.02, 0.05, 0.1, 0.2]),

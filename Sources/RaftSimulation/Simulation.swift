@@ -78,7 +78,7 @@ public final class Simulation {
         self.options = options
         self.trace = trace
         var rng = SplitMix64(seed: options.seed)
-        plan = FaultPlan.random(&rng)
+        plan = FaultPlan.drawn(from: &rng)
         self.rng = rng
         let voters = (1...options.nodeCount).map { NodeID($0) }
         lastKnownConf = ConfState(voters: voters)
