@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Resolver
 
 /// An error answer: a status and `{"error": {"code", "message"}}`. Messages name secrets and
 /// fields, never values or tokens.
@@ -47,6 +48,13 @@ struct TemplateErrorsResponse: Encodable {
         let column: Int
         let kind: String
         let message: String
+
+        init(_ problem: TemplateProblem) {
+            line = problem.line
+            column = problem.column
+            kind = problem.kind.rawValue
+            message = problem.message
+        }
     }
 
     let errors: [Item]

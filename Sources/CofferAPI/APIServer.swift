@@ -22,12 +22,15 @@ public struct APIServer {
     public func makeApplication() throws -> some ApplicationProtocol {
         let node = self.node
         let router = Router()
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ServiceErrorMiddleware())
         let auth = Authorization(node: node)
         SecretRoutes(node: node, auth: auth).add(to: router)
         RenderRoute(node: node, auth: auth).add(to: router)
         TokenRoutes(node: node, auth: auth).add(to: router)
         ClusterRoutes(node: node, auth: auth).add(to: router)
+        TemplateCheckRoute(node: node, auth: auth).add(to: router)
+        ConsoleRoutes(assets: ConsoleAssets.load()).add(to: router)
         router.get("/healthz") { _, _ in
             try JSONBody.response(["status": "ok", "node": node.config.nodeID])
         }

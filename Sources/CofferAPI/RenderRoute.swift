@@ -33,15 +33,7 @@ struct RenderRoute {
         case "http": placement = .rawHTTPRequest
         default: throw APIError.badRequest("placement must be body, header, url or http")
         }
-        let delimiters: Delimiters
-        switch (query["open"], query["close"]) {
-        case (nil, nil): delimiters = .braces
-        case (let open?, let close?):
-            do { delimiters = try Delimiters(open: String(open), close: String(close)) } catch {
-                throw APIError.badRequest("invalid delimiters: \(error)")
-            }
-        default: throw APIError.badRequest("give both 'open' and 'close', or neither")
-        }
+        let delimiters = try Delimiters.requested(open: query["open"].map(String.init), close: query["close"].map(String.init))
         switch query["consistency"].map(String.init) ?? "local" {
         case "local", "serializable": break
         case "linearizable": try await node.catchUpLinearizably()
@@ -60,10 +52,22 @@ struct RenderRoute {
                 body: .init(byteBuffer: ByteBuffer(bytes: output.bytes)))
         case .failure(let error):
             failures.increment()
-            let items = error.problems.map {
-                TemplateErrorsResponse.Item(line: $0.line, column: $0.column, kind: $0.kind.rawValue, message: $0.message)
+            return try JSONBody.response(TemplateErrorsResponse(errors: error.problems.map(TemplateErrorsResponse.Item.init)),
+                                         status: .unprocessableContent)
+        }
+    }
+}
+
+extension Delimiters {
+    /// The delimiters a request asks for: both given, or neither for `{{` `}}`.
+    static func requested(open: String?, close: String?) throws -> Delimiters {
+        switch (open, close) {
+        case (nil, nil): return .braces
+        case (let open?, let close?):
+            do { return try Delimiters(open: open, close: close) } catch {
+                throw APIError.badRequest("invalid delimiters: \(error)")
             }
-            return try JSONBody.response(TemplateErrorsResponse(errors: items), status: .unprocessableContent)
+        default: throw APIError.badRequest("give both 'open' and 'close', or neither")
         }
     }
 }

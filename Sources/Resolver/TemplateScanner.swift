@@ -13,6 +13,8 @@ struct ScannedReference {
     var nameStart: Int
     var nameEnd: Int
     var filters: FilterChain
+    /// Offset just past the closing delimiter.
+    var end: Int
 }
 
 struct ScannedProblem {
@@ -93,8 +95,8 @@ struct TemplateScanner {
         guard nameEnd > nameStart, nameEnd - nameStart <= SecretName.maxLength else { return nil }
         cursor = skipSpaces(from: nameEnd)
         guard matches(close, at: cursor) else { return nil }
-        return (ScannedReference(start: start, nameStart: nameStart, nameEnd: nameEnd, filters: FilterChain()),
-                cursor + close.count)
+        let end = cursor + close.count
+        return (ScannedReference(start: start, nameStart: nameStart, nameEnd: nameEnd, filters: FilterChain(), end: end), end)
     }
 
     private func reference(at start: Int, open: UnsafeRawBufferPointer, close: UnsafeRawBufferPointer) -> Outcome {
@@ -135,8 +137,9 @@ struct TemplateScanner {
         while true {
             cursor = skipSpaces(from: cursor)
             if matches(close, at: cursor) {
-                let reference = ScannedReference(start: start, nameStart: nameStart, nameEnd: nameEnd, filters: filters)
-                return .reference(reference, end: cursor + close.count)
+                let end = cursor + close.count
+                let reference = ScannedReference(start: start, nameStart: nameStart, nameEnd: nameEnd, filters: filters, end: end)
+                return .reference(reference, end: end)
             }
             guard cursor < source.count else { return fail("", at: cursor) }
             guard source[cursor] == UInt8(ascii: "|") else {

@@ -1,0 +1,129 @@
+// The Secrets page: the searchable list, Create Secret, and per row Rotate and Delete.
+// Values go from a password field straight into one request body; only a generated value
+// ever comes back, and it is shown once.
+import { api } from "./api.js";
+import { $, el, when, showOnce, forget } from "./dom.js";
+import { confirmAction, askRotation } from "./dialogs.js";
+
+let secrets = [];
+
+export function setUpSecrets() {
+  const form = $("secret-form"), toggle = $("secrets-new");
+  const name = $("secret-name"), value = $("secret-value"), generate = $("secret-generate");
+  toggle.addEventListener("click", () => openForm(form.hidden));
+  $("secret-cancel").addEventListener("click", () => openForm(false));
+  generate.addEventListener("change", () => {
+    value.disabled = generate.checked;
+    if (generate.checked) value.value = "";
+  });
+  $("secrets-search").addEventListener("input", render);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = $("secret-form-error");
+    error.textContent = "";
+    const body = generate.checked ? { name: name.value, generate: {} } : { name: name.value, value: value.value };
+    // The server has the last word on every rule; this only spares a request for an empty form.
+    if (!generate.checked && body.value === "") {
+      error.textContent = "Enter a value, or choose Generate.";
+      value.focus();
+      return;
+    }
+    try {
+      const created = await api("POST", "/v1/secrets", body);
+      value.value = "";
+      name.value = "";
+      generate.checked = false;
+      value.disabled = false;
+      openForm(false);
+      $("secrets-status").textContent = `Your secret is now securely stored as ${created.name} (version ${created.version}).`;
+      if (created.value !== undefined) {
+        showOnce($("secrets-once"), `Generated value of ${created.name}`,
+          "It is shown this once and cannot be read again: copy it now.", created.value);
+      }
+      await refreshSecrets();
+    } catch (failure) {
+      error.textContent = failure.message;
+      name.focus();
+    }
+  });
+}
+
+function openForm(open) {
+  const form = $("secret-form");
+  form.hidden = !open;
+  $("secrets-new").setAttribute("aria-expanded", String(open));
+  $("secret-value").value = "";
+  $("secret-form-error").textContent = "";
+  if (open) $("secret-name").focus();
+}
+
+export async function showSecrets() {
+  $("secrets-status").textContent = "";
+  await refreshSecrets();
+}
+
+export function leaveSecrets() {
+  forget($("secrets-once"));
+  openForm(false);
+}
+
+/** Names of the stored secrets, for the template editor's suggestions. */
+export async function secretNames() {
+  const answer = await api("GET", "/v1/secrets");
+  return answer.secrets.map((secret) => secret.name);
+}
+
+async function refreshSecrets() {
+  try {
+    secrets = (await api("GET", "/v1/secrets")).secrets;
+  } catch (failure) {
+    $("secrets-status").textContent = failure.message;
+    secrets = [];
+  }
+  render();
+}
+
+function render() {
+  const query = $("secrets-search").value.trim().toLowerCase();
+  const shown = secrets.filter((secret) => secret.name.toLowerCase().includes(query));
+  const rows = shown.map((secret) => {
+    const rotated = secret.version > 1;
+    return el("tr", { "data-secret": secret.name },
+      el("th", { scope: "row" }, el("code", {}, secret.name)),
+      el("td", {}, `v${secret.version}`),
+      el("td", {}, when(secret.created_at)),
+      el("td", {}, rotated ? when(secret.updated_at) : "never"),
+      el("td", {}, rotated ? secret.updated_by : secret.created_by),
+      el("td", { class: "row-actions" },
+        el("button", { type: "button", "aria-label": `Rotate ${secret.name}`, onclick: () => rotate(secret.name) }, "Rotate"),
+        el("button", { type: "button", class: "danger", "aria-label": `Delete ${secret.name}`, onclick: () => remove(secret.name) }, "Delete")));
+  });
+  $("secrets-table").tBodies[0].replaceChildren(...rows);
+  $("secrets-empty").hidden = shown.length > 0;
+  $("secrets-empty").textContent = secrets.length === 0 ? "No secrets yet." : "No secret matches the search.";
+}
+
+function rotate(name) {
+  askRotation(name, async (body) => {
+    const rotated = await api("PUT", `/v1/secrets/${encodeURIComponent(name)}`, body);
+    $("secrets-status").textContent = `${rotated.name} is rotated: version ${rotated.version} is in use now.`;
+    if (rotated.value !== undefined) {
+      showOnce($("secrets-once"), `New value of ${rotated.name}`,
+        "It is shown this once and cannot be read again: copy it now.", rotated.value);
+    }
+    await refreshSecrets();
+  });
+}
+
+function remove(name) {
+  confirmAction({
+    title: `Delete ${name}?`,
+    text: `The secret ${name} and all its versions will be deleted. Templates that reference it will fail to render.`,
+    action: `Delete ${name}`,
+    perform: async () => {
+      await api("DELETE", `/v1/secrets/${encodeURIComponent(name)}`);
+      $("secrets-status").textContent = `${name} is deleted.`;
+      await refreshSecrets();
+    },
+  });
+}

@@ -1,0 +1,67 @@
+// The Tokens page: create (the token is shown once), list, revoke. Tokens are stored by the
+// node as hashes; only the answer that creates one carries it.
+import { api } from "./api.js";
+import { $, el, when, showOnce, forget } from "./dom.js";
+import { confirmAction } from "./dialogs.js";
+
+export function setUpTokens() {
+  $("token-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = $("token-form-error");
+    error.textContent = "";
+    const name = $("token-name").value.trim();
+    const body = { role: $("token-role").value };
+    if (name) body.name = name;
+    try {
+      const created = await api("POST", "/v1/tokens", body);
+      $("token-name").value = "";
+      $("tokens-status").textContent = `Token ${created.name} (${created.role}) is created.`;
+      showOnce($("tokens-once"), `New ${created.role} token ${created.name}`,
+        "It is shown this once and cannot be read again: copy it now.", created.token);
+      await refresh();
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  });
+}
+
+export async function showTokens() {
+  $("tokens-status").textContent = "";
+  await refresh();
+}
+
+export function leaveTokens() {
+  forget($("tokens-once"));
+}
+
+async function refresh() {
+  let tokens;
+  try {
+    tokens = (await api("GET", "/v1/tokens")).tokens;
+  } catch (failure) {
+    $("tokens-status").textContent = failure.message;
+    return;
+  }
+  const rows = tokens.map((token) => el("tr", {},
+    el("th", { scope: "row" }, token.name),
+    el("td", {}, token.role),
+    el("td", {}, el("code", {}, token.id)),
+    el("td", {}, when(token.created_at)),
+    el("td", {}, token.created_by),
+    el("td", { class: "row-actions" },
+      el("button", { type: "button", class: "danger", "aria-label": `Revoke ${token.name}`, onclick: () => revoke(token) }, "Revoke"))));
+  $("tokens-table").tBodies[0].replaceChildren(...rows);
+}
+
+function revoke(token) {
+  confirmAction({
+    title: `Revoke ${token.name}?`,
+    text: `The ${token.role} token ${token.name} (${token.id}) stops working at once. Revoking the token you signed in with signs you out.`,
+    action: `Revoke ${token.name}`,
+    perform: async () => {
+      await api("DELETE", `/v1/tokens/${encodeURIComponent(token.id)}`);
+      $("tokens-status").textContent = `Token ${token.name} is revoked.`;
+      await refresh();
+    },
+  });
+}
