@@ -1,7 +1,7 @@
 // The Cluster page: members, their roles, the leader, term, commit and applied index and
 // health, as the answering node sees them; it refreshes itself while it is shown.
 import { api } from "./api.js";
-import { $, el } from "./dom.js";
+import { $, el, fillTable } from "./dom.js";
 
 const REFRESH_MS = 2000;
 let timer = null;
@@ -36,7 +36,7 @@ async function refresh() {
   ];
   $("cluster-summary").replaceChildren(...summary.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, String(value))]));
   const rows = status.members.map((member) => el("tr", {},
-    el("th", { scope: "row" }, member.id, member.id === status.node ? el("span", { class: "tag" }, "this node") : null),
+    el("th", { scope: "row" }, member.id, " ", member.id === status.node ? el("span", { class: "tag" }, "this node") : null),
     el("td", {}, member.membership),
     el("td", {}, member.role ?? "unknown"),
     el("td", {}, member.term ?? "—"),
@@ -44,6 +44,6 @@ async function refresh() {
     el("td", {}, member.applied ?? "—"),
     el("td", {}, el("span", { class: member.reachable ? "health ok" : "health down" }, member.reachable ? "healthy" : "unreachable")),
     el("td", {}, el("code", {}, member.apiAddress))));
-  $("cluster-table").tBodies[0].replaceChildren(...rows);
+  fillTable($("cluster-table"), rows);
   $("cluster-updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} seconds.`;
 }

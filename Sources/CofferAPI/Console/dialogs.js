@@ -50,10 +50,6 @@ export function askRotation(name, perform) {
   $("rotate-form").onsubmit = async (event) => {
     event.preventDefault();
     const body = generate.checked ? { generate: {} } : { value: value.value };
-    if (!generate.checked && body.value === "") {
-      error.textContent = "Enter a new value or choose Generate.";
-      return;
-    }
     try {
       await perform(body);
       close();

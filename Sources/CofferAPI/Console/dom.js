@@ -65,3 +65,13 @@ export function forget(container) {
   container.replaceChildren();
   container.hidden = true;
 }
+
+/** Fills `table`'s body with `rows`, and gives each cell its column's heading as `data-label`,
+ * which narrow screens show beside the cell when the table stacks into cards. */
+export function fillTable(table, rows) {
+  table.tBodies[0].replaceChildren(...rows);
+  const headings = [...table.tHead.rows[0].cells].map((cell) => cell.textContent.trim());
+  for (const row of table.tBodies[0].rows) {
+    [...row.cells].forEach((cell, index) => { if (headings[index]) cell.dataset.label = headings[index]; });
+  }
+}

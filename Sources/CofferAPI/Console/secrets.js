@@ -2,7 +2,7 @@
 // Values go from a password field straight into one request body; only a generated value
 // ever comes back, and it is shown once.
 import { api } from "./api.js";
-import { $, el, when, showOnce, forget } from "./dom.js";
+import { $, el, when, showOnce, forget, fillTable } from "./dom.js";
 import { confirmAction, askRotation } from "./dialogs.js";
 
 let secrets = [];
@@ -22,12 +22,6 @@ export function setUpSecrets() {
     const error = $("secret-form-error");
     error.textContent = "";
     const body = generate.checked ? { name: name.value, generate: {} } : { name: name.value, value: value.value };
-    // The server has the last word on every rule; this only spares a request for an empty form.
-    if (!generate.checked && body.value === "") {
-      error.textContent = "Enter a value, or choose Generate.";
-      value.focus();
-      return;
-    }
     try {
       const created = await api("POST", "/v1/secrets", body);
       value.value = "";
@@ -98,7 +92,7 @@ function render() {
         el("button", { type: "button", "aria-label": `Rotate ${secret.name}`, onclick: () => rotate(secret.name) }, "Rotate"),
         el("button", { type: "button", class: "danger", "aria-label": `Delete ${secret.name}`, onclick: () => remove(secret.name) }, "Delete")));
   });
-  $("secrets-table").tBodies[0].replaceChildren(...rows);
+  fillTable($("secrets-table"), rows);
   $("secrets-empty").hidden = shown.length > 0;
   $("secrets-empty").textContent = secrets.length === 0 ? "No secrets yet." : "No secret matches the search.";
 }

@@ -1,7 +1,7 @@
 // The Tokens page: create (the token is shown once), list, revoke. Tokens are stored by the
 // node as hashes; only the answer that creates one carries it.
 import { api } from "./api.js";
-import { $, el, when, showOnce, forget } from "./dom.js";
+import { $, el, when, showOnce, forget, fillTable } from "./dom.js";
 import { confirmAction } from "./dialogs.js";
 
 export function setUpTokens() {
@@ -50,7 +50,7 @@ async function refresh() {
     el("td", {}, token.created_by),
     el("td", { class: "row-actions" },
       el("button", { type: "button", class: "danger", "aria-label": `Revoke ${token.name}`, onclick: () => revoke(token) }, "Revoke"))));
-  $("tokens-table").tBodies[0].replaceChildren(...rows);
+  fillTable($("tokens-table"), rows);
 }
 
 function revoke(token) {

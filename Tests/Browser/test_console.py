@@ -1,0 +1,154 @@
+"""The web console in a real browser against a real node: sign in, create a secret, see it
+listed and confirmed, make sure its value is nowhere in the page or the browser's storage,
+rotate it, check a template with one known and one unknown reference, delete it. Values are
+typed into the form and never printed, not even when an assertion fails."""
+import secrets as random_source
+
+from console_page import Console
+
+NAME = "PaymentsKey"
+
+
+def assert_absent(value, held, where):
+    leaked = value in held
+    assert not leaked, f"a stored value appears in {where}"
+
+
+def test_console_walkthrough(node, browser):
+    console = Console(browser, node.url)
+    first_value = "first-" + random_source.token_urlsafe(24)
+    second_value = "second-" + random_source.token_urlsafe(24)
+
+    # Sign in.
+    browser.get(node.url + "/console/")
+    console.wait_text("Sign in with an API token")
+    console.screenshot("signin")
+    console.fill("Token", node.admin_token)
+    console.button("Sign in").click()
+
+    # Secrets, by the menu.
+    console.link("Secrets").click()
+    console.one("//h1[normalize-space(.)='Secrets']", "Secrets heading")
+    console.wait_text("{{Secrets.Name}}")
+    console.wait_text("Names are case-insensitive")
+
+    # Create Secret: Name and Value, then Create.
+    console.button("Create Secret").click()
+    console.fill("Name", NAME)
+    console.fill("Value", first_value)
+    console.button("Create").click()
+    console.wait_text("Your secret is now securely stored")
+    row = console.row(NAME)
+    assert "v1" in row.text
+    assert console.field("Value", shown=False).get_attribute("value") == "", "Create clears the field"
+    assert_absent(first_value, console.everything_a_page_holds(), "the page or browser storage after Create")
+    assert console.storage() == '[["coffer.token"],[]]', "only the token is kept, in session storage"
+
+    # Refused in the form with the server's message: a duplicate in another case, an invalid
+    # name, an empty value.
+    for name, value, message in [(NAME.lower(), "whatever", "already exists"),
+                                 ("bad name", "whatever", "invalid secret name"),
+                                 ("Another", "", "must not be empty")]:
+        console.button("Create Secret").click()
+        console.fill("Name", name)
+        console.fill("Value", value)
+        console.button("Create").click()
+        console.wait(lambda: message in console.field("Name").find_element(
+            "xpath", "ancestor::form").text, f"no message '{message}' in the form")
+        console.button("Cancel").click()
+    assert console.no_row("Another") and console.no_row("bad name")
+    console.fill("Search", "payments")
+    console.row(NAME)
+    console.screenshot("secrets")
+    console.screenshot("secrets-narrow", width=400)
+
+    # Rotate with a typed value, then with Generate (shown once, forgotten when dismissed).
+    console.button("Rotate", within=console.row(NAME)).click()
+    console.wait_text(f"Rotate {NAME}")
+    console.fill("New value", second_value)
+    console.button("Rotate", within=console.one("//dialog[@open]", "rotate dialog")).click()
+    console.wait(lambda: "v2" in console.row(NAME).text, "the row never showed version 2")
+    console.wait_text(f"{NAME} is rotated")
+    held = console.everything_a_page_holds()
+    assert_absent(first_value, held, "the page after rotation")
+    assert_absent(second_value, held, "the page after rotation")
+
+    console.button("Rotate", within=console.row(NAME)).click()
+    console.field("Generate").click()
+    console.button("Rotate", within=console.one("//dialog[@open]", "rotate dialog")).click()
+    shown = console.one("//code[contains(@class, 'once-value')]", "the generated value")
+    generated = shown.text
+    assert len(generated) >= 16
+    console.button("Copy")
+    console.screenshot("secrets-generated")
+    console.button("Dismiss").click()
+    console.wait(lambda: "v3" in console.row(NAME).text, "the row never showed version 3")
+    assert_absent(generated, console.everything_a_page_holds(), "the page after Dismiss")
+
+    # Templates: one known reference (completed from the suggestions) and one unknown.
+    console.link("Templates").click()
+    console.wait_text("{{Secrets.Name}}")
+    console.one("//label[normalize-space(.)='URL']/img[contains(@class, 'key')]", "key icon on URL")
+    console.fill("URL", "https://api.example.com/v1/charges")
+    headers = console.fill("Headers", "Authorization: Bearer {{Secrets.pay")
+    console.button(NAME).click()
+    console.wait(lambda: headers.get_attribute("value") == "Authorization: Bearer {{Secrets.PaymentsKey}}",
+                 "the suggestion did not complete the reference")
+    console.fill("Body", '{"amount": 100,\n "signature": "{{Secrets.Unknown}}"}')
+    console.wait_text("Line 2, column 16: unknown secret 'Unknown'")
+    console.button("Check").click()
+    masked = console.one("//pre[@id='template-masked']", "the checked request")
+    console.wait(lambda: "«PaymentsKey v3»" in masked.text, "no mask naming the secret and version")
+    assert masked.text.startswith("POST https://api.example.com/v1/charges\nAuthorization: Bearer «PaymentsKey v3»")
+    assert "{{Secrets.Unknown}}" in masked.text
+    console.wait_text("1 problem: unknown secret 'Unknown'")
+    held = console.everything_a_page_holds()
+    for value in (first_value, second_value, generated):
+        assert_absent(value, held, "the Templates page")
+    console.screenshot("templates")
+
+    # Cluster: the one node leads and is healthy.
+    console.link("Cluster").click()
+    console.wait(lambda: "healthy" in console.row("node1 this node").text, "node1 never showed as healthy")
+    assert "leader" in console.row("node1 this node").text
+    console.wait_text("Leader\nnode1")
+    console.screenshot("cluster")
+
+    # Tokens: create (shown once, forgotten when dismissed), then revoke.
+    console.link("Tokens").click()
+    console.fill("Token name", "browser-ci")
+    console.button("Create Token").click()
+    token = console.one("//code[contains(@class, 'once-value')]", "the new token").text
+    assert token.startswith("cft_")
+    console.row("browser-ci")
+    console.screenshot("tokens")
+    console.button("Dismiss").click()
+    assert_absent(token, console.everything_a_page_holds(), "the page after Dismiss")
+    console.button("Revoke", within=console.row("browser-ci")).click()
+    console.wait_text("Revoke browser-ci?")
+    console.button("Revoke browser-ci").click()
+    console.wait(lambda: console.no_row("browser-ci"), "the revoked token is still listed")
+
+    # Delete, after a confirmation that names the secret.
+    console.link("Secrets").click()
+    console.button("Delete", within=console.row(NAME)).click()
+    dialog = console.one("//dialog[@open]", "delete confirmation")
+    assert f"The secret {NAME} and all its versions will be deleted" in dialog.text
+    console.button(f"Delete {NAME}").click()
+    console.wait_text(f"{NAME} is deleted.")
+    console.wait(lambda: console.no_row(NAME), "the deleted secret is still listed")
+
+    # The pages broke none of the Content-Security-Policy's rules.
+    refused = [entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]]
+    assert refused == []
+
+
+def test_a_wrong_token_is_refused(node, browser):
+    console = Console(browser, node.url)
+    browser.get(node.url + "/console/")
+    browser.execute_script("sessionStorage.clear()")
+    browser.refresh()
+    console.fill("Token", "cft_0000000000000000_not-a-real-token")
+    console.button("Sign in").click()
+    console.wait_text("That token is not valid, or it was revoked.")
+    assert console.storage() == "[[],[]]", "a refused token is not kept"
