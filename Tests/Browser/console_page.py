@@ -37,8 +37,17 @@ class Console:
     def one(self, xpath, what, within=None):
         return self.wait(lambda: (self.visible(xpath, within) or [None])[0], f"no visible {what}")
 
-    def button(self, name, within=None):
-        return self.one(f".//button[normalize-space(.)={literal(name)}]", f"button '{name}'", within)
+    def button(self, name, within=None, row=None):
+        """The visible button named `name`; with `row`, the one in that table row."""
+        scope = f"//tr[th[normalize-space(.)={literal(row)}]]" if row else "."
+        return self.one(f"{scope}//button[normalize-space(.)={literal(name)}]", f"button '{name}'", within)
+
+    def press(self, name, within=None, row=None):
+        """Finds and clicks a button in one step, again if the page redrew it in between."""
+        def attempt():
+            self.button(name, within, row).click()
+            return True
+        self.wait(attempt, f"could not press '{name}'")
 
     def link(self, name):
         return self.one(f"//a[normalize-space(.)={literal(name)}]", f"link '{name}'")

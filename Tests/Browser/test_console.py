@@ -24,7 +24,7 @@ def test_console_walkthrough(node, browser):
     console.wait_text("Sign in with an API token")
     console.screenshot("signin")
     console.fill("Token", node.admin_token)
-    console.button("Sign in").click()
+    console.press("Sign in")
 
     # Secrets, by the menu.
     console.link("Secrets").click()
@@ -33,13 +33,12 @@ def test_console_walkthrough(node, browser):
     console.wait_text("Names are case-insensitive")
 
     # Create Secret: Name and Value, then Create.
-    console.button("Create Secret").click()
+    console.press("Create Secret")
     console.fill("Name", NAME)
     console.fill("Value", first_value)
-    console.button("Create").click()
+    console.press("Create")
     console.wait_text("Your secret is now securely stored")
-    row = console.row(NAME)
-    assert "v1" in row.text
+    console.wait(lambda: "v1" in console.row(NAME).text, "the new row does not show version 1")
     assert console.field("Value", shown=False).get_attribute("value") == "", "Create clears the field"
     assert_absent(first_value, console.everything_a_page_holds(), "the page or browser storage after Create")
     assert console.storage() == '[["coffer.token"],[]]', "only the token is kept, in session storage"
@@ -49,13 +48,13 @@ def test_console_walkthrough(node, browser):
     for name, value, message in [(NAME.lower(), "whatever", "already exists"),
                                  ("bad name", "whatever", "invalid secret name"),
                                  ("Another", "", "must not be empty")]:
-        console.button("Create Secret").click()
+        console.press("Create Secret")
         console.fill("Name", name)
         console.fill("Value", value)
-        console.button("Create").click()
+        console.press("Create")
         console.wait(lambda: message in console.field("Name").find_element(
             "xpath", "ancestor::form").text, f"no message '{message}' in the form")
-        console.button("Cancel").click()
+        console.press("Cancel")
     assert console.no_row("Another") and console.no_row("bad name")
     console.fill("Search", "payments")
     console.row(NAME)
@@ -63,25 +62,25 @@ def test_console_walkthrough(node, browser):
     console.screenshot("secrets-narrow", width=400)
 
     # Rotate with a typed value, then with Generate (shown once, forgotten when dismissed).
-    console.button("Rotate", within=console.row(NAME)).click()
+    console.press("Rotate", row=NAME)
     console.wait_text(f"Rotate {NAME}")
     console.fill("New value", second_value)
-    console.button("Rotate", within=console.one("//dialog[@open]", "rotate dialog")).click()
+    console.press("Rotate", within=console.one("//dialog[@open]", "rotate dialog"))
     console.wait(lambda: "v2" in console.row(NAME).text, "the row never showed version 2")
     console.wait_text(f"{NAME} is rotated")
     held = console.everything_a_page_holds()
     assert_absent(first_value, held, "the page after rotation")
     assert_absent(second_value, held, "the page after rotation")
 
-    console.button("Rotate", within=console.row(NAME)).click()
+    console.press("Rotate", row=NAME)
     console.field("Generate").click()
-    console.button("Rotate", within=console.one("//dialog[@open]", "rotate dialog")).click()
+    console.press("Rotate", within=console.one("//dialog[@open]", "rotate dialog"))
     shown = console.one("//code[contains(@class, 'once-value')]", "the generated value")
     generated = shown.text
     assert len(generated) >= 16
     console.button("Copy")
     console.screenshot("secrets-generated")
-    console.button("Dismiss").click()
+    console.press("Dismiss")
     console.wait(lambda: "v3" in console.row(NAME).text, "the row never showed version 3")
     assert_absent(generated, console.everything_a_page_holds(), "the page after Dismiss")
 
@@ -91,12 +90,12 @@ def test_console_walkthrough(node, browser):
     console.one("//label[normalize-space(.)='URL']/img[contains(@class, 'key')]", "key icon on URL")
     console.fill("URL", "https://api.example.com/v1/charges")
     headers = console.fill("Headers", "Authorization: Bearer {{Secrets.pay")
-    console.button(NAME).click()
+    console.press(NAME)
     console.wait(lambda: headers.get_attribute("value") == "Authorization: Bearer {{Secrets.PaymentsKey}}",
                  "the suggestion did not complete the reference")
     console.fill("Body", '{"amount": 100,\n "signature": "{{Secrets.Unknown}}"}')
     console.wait_text("Line 2, column 16: unknown secret 'Unknown'")
-    console.button("Check").click()
+    console.press("Check")
     masked = console.one("//pre[@id='template-masked']", "the checked request")
     console.wait(lambda: "«PaymentsKey v3»" in masked.text, "no mask naming the secret and version")
     assert masked.text.startswith("POST https://api.example.com/v1/charges\nAuthorization: Bearer «PaymentsKey v3»")
@@ -109,32 +108,33 @@ def test_console_walkthrough(node, browser):
 
     # Cluster: the one node leads and is healthy.
     console.link("Cluster").click()
+    # The table redraws itself every 2 s, so each look finds the row afresh.
     console.wait(lambda: "healthy" in console.row("node1 this node").text, "node1 never showed as healthy")
-    assert "leader" in console.row("node1 this node").text
+    console.wait(lambda: "leader" in console.row("node1 this node").text, "node1 never showed as the leader")
     console.wait_text("Leader\nnode1")
     console.screenshot("cluster")
 
     # Tokens: create (shown once, forgotten when dismissed), then revoke.
     console.link("Tokens").click()
     console.fill("Token name", "browser-ci")
-    console.button("Create Token").click()
+    console.press("Create Token")
     token = console.one("//code[contains(@class, 'once-value')]", "the new token").text
     assert token.startswith("cft_")
     console.row("browser-ci")
     console.screenshot("tokens")
-    console.button("Dismiss").click()
+    console.press("Dismiss")
     assert_absent(token, console.everything_a_page_holds(), "the page after Dismiss")
-    console.button("Revoke", within=console.row("browser-ci")).click()
+    console.press("Revoke", row="browser-ci")
     console.wait_text("Revoke browser-ci?")
-    console.button("Revoke browser-ci").click()
+    console.press("Revoke browser-ci")
     console.wait(lambda: console.no_row("browser-ci"), "the revoked token is still listed")
 
     # Delete, after a confirmation that names the secret.
     console.link("Secrets").click()
-    console.button("Delete", within=console.row(NAME)).click()
+    console.press("Delete", row=NAME)
     dialog = console.one("//dialog[@open]", "delete confirmation")
     assert f"The secret {NAME} and all its versions will be deleted" in dialog.text
-    console.button(f"Delete {NAME}").click()
+    console.press(f"Delete {NAME}")
     console.wait_text(f"{NAME} is deleted.")
     console.wait(lambda: console.no_row(NAME), "the deleted secret is still listed")
 
@@ -149,6 +149,6 @@ def test_a_wrong_token_is_refused(node, browser):
     browser.execute_script("sessionStorage.clear()")
     browser.refresh()
     console.fill("Token", "cft_0000000000000000_not-a-real-token")
-    console.button("Sign in").click()
+    console.press("Sign in")
     console.wait_text("That token is not valid, or it was revoked.")
     assert console.storage() == "[[],[]]", "a refused token is not kept"

@@ -1,5 +1,5 @@
 // The two modal dialogs: a confirmation that names what it acts on, and the rotate form.
-import { $ } from "./dom.js";
+import { $, valueOrGenerate } from "./dom.js";
 
 /**
  * Asks before `perform` runs; the dialog stays open with the server's message if it fails.
@@ -36,27 +36,24 @@ export function confirmAction({ title, text, action, perform }) {
  * dialog, by any way, clears the field.
  */
 export function askRotation(name, perform) {
-  const dialog = $("rotate");
-  const value = $("rotate-value"), generate = $("rotate-generate"), error = $("rotate-error");
+  const dialog = $("rotate"), error = $("rotate-error");
+  rotation ??= valueOrGenerate($("rotate-value"), $("rotate-generate"));
   $("rotate-title").textContent = `Rotate ${name}`;
-  value.value = "";
-  value.disabled = false;
-  generate.checked = false;
+  rotation.reset();
   error.textContent = "";
-  generate.onchange = () => { value.disabled = generate.checked; if (generate.checked) value.value = ""; };
-  const close = () => { value.value = ""; dialog.close(); };
-  $("rotate-cancel").onclick = close;
-  dialog.onclose = () => { value.value = ""; };
+  $("rotate-cancel").onclick = () => dialog.close();
+  dialog.onclose = () => rotation.reset();
   $("rotate-form").onsubmit = async (event) => {
     event.preventDefault();
-    const body = generate.checked ? { generate: {} } : { value: value.value };
     try {
-      await perform(body);
-      close();
+      await perform(rotation.request());
+      dialog.close();
     } catch (failure) {
       error.textContent = failure.message;
     }
   };
   dialog.showModal();
-  value.focus();
+  $("rotate-value").focus();
 }
+
+let rotation = null;

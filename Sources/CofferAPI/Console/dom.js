@@ -75,3 +75,19 @@ export function fillTable(table, rows) {
     [...row.cells].forEach((cell, index) => { if (headings[index]) cell.dataset.label = headings[index]; });
   }
 }
+
+/**
+ * A password field with its Generate box: ticking Generate empties and disables the field.
+ * `request()` is the body's value part, `{value}` or `{generate: {}}`; `reset()` empties both.
+ */
+export function valueOrGenerate(field, generate) {
+  const sync = () => {
+    field.disabled = generate.checked;
+    if (generate.checked) field.value = "";
+  };
+  generate.addEventListener("change", sync);
+  return {
+    request: () => (generate.checked ? { generate: {} } : { value: field.value }),
+    reset() { field.value = ""; generate.checked = false; sync(); },
+  };
+}

@@ -2,32 +2,27 @@
 // Values go from a password field straight into one request body; only a generated value
 // ever comes back, and it is shown once.
 import { api } from "./api.js";
-import { $, el, when, showOnce, forget, fillTable } from "./dom.js";
+import { $, el, when, showOnce, forget, fillTable, valueOrGenerate } from "./dom.js";
 import { confirmAction, askRotation } from "./dialogs.js";
 
 let secrets = [];
 
 export function setUpSecrets() {
   const form = $("secret-form"), toggle = $("secrets-new");
-  const name = $("secret-name"), value = $("secret-value"), generate = $("secret-generate");
+  const name = $("secret-name");
+  const value = valueOrGenerate($("secret-value"), $("secret-generate"));
   toggle.addEventListener("click", () => openForm(form.hidden));
   $("secret-cancel").addEventListener("click", () => openForm(false));
-  generate.addEventListener("change", () => {
-    value.disabled = generate.checked;
-    if (generate.checked) value.value = "";
-  });
   $("secrets-search").addEventListener("input", render);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const error = $("secret-form-error");
     error.textContent = "";
-    const body = generate.checked ? { name: name.value, generate: {} } : { name: name.value, value: value.value };
+    const body = { name: name.value, ...value.request() };
     try {
       const created = await api("POST", "/v1/secrets", body);
-      value.value = "";
+      value.reset();
       name.value = "";
-      generate.checked = false;
-      value.disabled = false;
       openForm(false);
       $("secrets-status").textContent = `Your secret is now securely stored as ${created.name} (version ${created.version}).`;
       if (created.value !== undefined) {
