@@ -104,3 +104,24 @@ class Console:
         self.driver.set_window_size(width, max(900 if width > 720 else 800, height + 160))
         self.driver.save_screenshot(str(Path(directory) / f"console-{name}.png"))
         self.driver.set_window_size(size["width"], size["height"])
+
+    def tab_to(self, name, limit=60):
+        """Presses Tab until the focused control's name (its aria-label, else its text) is `name`."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+        for _ in range(limit):
+            ActionChains(self.driver).send_keys(Keys.TAB).perform()
+            focused = self.driver.switch_to.active_element
+            if (focused.get_attribute("aria-label") or focused.text.strip()) == name:
+                return focused
+        raise AssertionError(f"Tab never reached '{name}'")
+
+    def unlabelled_controls(self):
+        """Visible controls a screen reader could not name."""
+        return self.driver.execute_script("""
+            const shown = (element) => element.offsetParent !== null;
+            return [...document.querySelectorAll("input, select, textarea, button, a[href]")].filter(shown)
+              .filter((control) => {
+                if (control.matches("button, a")) return !(control.textContent.trim() || control.getAttribute("aria-label"));
+                return control.labels.length === 0 && !control.getAttribute("aria-label");
+              }).map((control) => control.outerHTML.slice(0, 80));""")

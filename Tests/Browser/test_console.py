@@ -152,3 +152,44 @@ def test_a_wrong_token_is_refused(node, browser):
     console.press("Sign in")
     console.wait_text("That token is not valid, or it was revoked.")
     assert console.storage() == "[[],[]]", "a refused token is not kept"
+
+
+def test_keyboard_alone_creates_and_rotates_a_secret(node, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    console = Console(browser, node.url)
+    keys = lambda *sequence: ActionChains(browser).send_keys(*sequence).perform()
+    value = "keyboard-" + random_source.token_urlsafe(24)
+    browser.get(node.url + "/console/#secrets")
+    browser.execute_script("sessionStorage.clear()")
+    browser.refresh()
+    console.wait(lambda: browser.switch_to.active_element.get_attribute("id") == "signin-token",
+                 "the token field does not have the focus")
+    keys(node.admin_token, Keys.ENTER)
+    console.wait_text("{{Secrets.Name}}")
+    for page in ["Secrets", "Templates", "Cluster", "Tokens"]:
+        console.link(page).click()
+        console.one(f"//h1[normalize-space(.)={page!r}]", f"{page} heading")
+        assert console.unlabelled_controls() == [], f"unlabelled controls on {page}"
+    console.link("Secrets").click()
+
+    console.tab_to("Create Secret")
+    keys(Keys.ENTER)
+    console.wait(lambda: browser.switch_to.active_element.get_attribute("id") == "secret-name", "Name is not focused")
+    keys("KeyboardKey", Keys.TAB, value, Keys.ENTER)
+    console.wait_text("Your secret is now securely stored as KeyboardKey")
+    console.wait(lambda: "v1" in console.row("KeyboardKey").text, "no row for KeyboardKey")
+
+    console.tab_to("Rotate KeyboardKey")
+    keys(Keys.ENTER)
+    console.wait_text("Rotate KeyboardKey")
+    keys(Keys.ESCAPE)
+    console.wait(lambda: not console.visible("//dialog[@open]"), "Escape did not close the dialog")
+    console.tab_to("Rotate KeyboardKey")
+    keys(Keys.ENTER)
+    console.wait_text("Rotate KeyboardKey")
+    keys(Keys.TAB, Keys.SPACE, Keys.ENTER)   # to Generate, tick it, submit
+    console.wait(lambda: "v2" in console.row("KeyboardKey").text, "the rotation did not happen")
+    console.one("//code[contains(@class, 'once-value')]", "the generated value")
+    assert_absent(value, console.everything_a_page_holds(), "the page after a keyboard-only create")
