@@ -95,6 +95,9 @@ def test_console_walkthrough(node, browser):
                  "the suggestion did not complete the reference")
     console.fill("Body", '{"amount": 100,\n "signature": "{{Secrets.Unknown}}"}')
     console.wait_text("Line 2, column 16: unknown secret 'Unknown'")
+    console.one("//div[contains(@class, 'backdrop')]/mark[normalize-space(.)='{{Secrets.Unknown}}']",
+                "a mark under the unknown reference")
+    assert len(console.visible("//div[contains(@class, 'backdrop')]/mark")) == 1, "only the unknown reference is marked"
     console.press("Check")
     masked = console.one("//pre[@id='template-masked']", "the checked request")
     console.wait(lambda: "«PaymentsKey v3»" in masked.text, "no mask naming the secret and version")

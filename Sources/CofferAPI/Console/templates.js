@@ -15,7 +15,8 @@ let latest = 0;
 export function setUpTemplates() {
   for (const field of FIELDS) {
     const input = $(`template-${field}`);
-    input.addEventListener("input", () => { suggest(field); scheduleCheck(); });
+    addBackdrop(input);
+    input.addEventListener("input", () => { showMarks(input, []); suggest(field); scheduleCheck(); });
     input.addEventListener("click", () => suggest(field));
     input.addEventListener("keyup", (event) => { if (event.key.startsWith("Arrow")) suggest(field); });
     input.addEventListener("keydown", (event) => {
@@ -58,7 +59,9 @@ async function check() {
     return null;
   }
   if (ticket !== latest) return null;      // a newer check is on its way
-  for (const field of answer.fields) markProblems(field);
+  const sent = Object.fromEntries(fields.map((field) => [field.name, field.template]));
+  // A field edited since it was sent is checked again shortly; its positions would be stale.
+  for (const field of answer.fields) if ($(`template-${field.name}`).value === sent[field.name]) markProblems(field);
   return answer;
 }
 
@@ -73,17 +76,62 @@ function markProblems(field) {
   });
   $(`template-${field.name}-problems`).replaceChildren(...items);
   input.setAttribute("aria-invalid", String(items.length > 0));
+  showMarks(input, field.errors.map((problem) => referenceSpan(input.value, problem.line, problem.column)));
 }
 
-/** Puts the caret on the reference at `line`:`column` (counted in characters, as the node counts). */
-function select(input, line, column) {
-  const lines = input.value.split("\n");
+/**
+ * Puts a backdrop behind a field, laid out like it, where problems are drawn as marks under
+ * the text. The field itself stays an ordinary input or textarea.
+ */
+function addBackdrop(input) {
+  const editor = el("div", { class: input.tagName === "TEXTAREA" ? "editor multiline" : "editor" });
+  const backdrop = el("div", { class: "backdrop", "aria-hidden": "true" });
+  input.replaceWith(editor);
+  editor.append(backdrop, input);
+  input.addEventListener("scroll", () => {
+    backdrop.scrollTop = input.scrollTop;
+    backdrop.scrollLeft = input.scrollLeft;
+  });
+}
+
+/** Draws `spans` (`[start, end)` offsets into the field's text) as marks behind the text. */
+function showMarks(input, spans) {
+  const backdrop = input.previousElementSibling;
+  const text = input.value;
+  const parts = [];
+  let cursor = 0;
+  for (const [start, end] of spans.sort((a, b) => a[0] - b[0])) {
+    if (start < cursor) continue;
+    parts.push(text.slice(cursor, start), el("mark", {}, text.slice(start, end)));
+    cursor = end;
+  }
+  parts.push(text.slice(cursor) + "\n");     // a final line break still takes a line
+  backdrop.replaceChildren(...parts);
+  backdrop.scrollTop = input.scrollTop;
+  backdrop.scrollLeft = input.scrollLeft;
+}
+
+/** The offset of `line`:`column` in `text`, counted in characters as the node counts them. */
+function offsetOf(text, line, column) {
+  const lines = text.split("\n");
   let offset = 0;
   for (let index = 0; index < line - 1 && index < lines.length; index++) offset += lines[index].length + 1;
-  const prefix = Array.from(lines[line - 1] ?? "").slice(0, column - 1).join("");
-  offset += prefix.length;
+  return offset + Array.from(lines[line - 1] ?? "").slice(0, column - 1).join("").length;
+}
+
+/** The reference that starts at `line`:`column`: up to its closing `}}`, or the end of its line. */
+function referenceSpan(text, line, column) {
+  const start = offsetOf(text, line, column);
+  const lineEnd = text.indexOf("\n", start) === -1 ? text.length : text.indexOf("\n", start);
+  const close = text.indexOf("}}", start);
+  return [start, close !== -1 && close < lineEnd ? close + 2 : Math.max(lineEnd, start + 2)];
+}
+
+/** Selects the reference at `line`:`column`. */
+function select(input, line, column) {
+  const [start, end] = referenceSpan(input.value, line, column);
   input.focus();
-  input.setSelectionRange(offset, offset);
+  input.setSelectionRange(start, Math.min(end, input.value.length));
 }
 
 function showResult(answer) {
@@ -145,6 +193,7 @@ function insert(field, typed, name) {
   closeSuggestions(field);
   input.focus();
   input.setSelectionRange(end, end);
+  showMarks(input, []);
   scheduleCheck();
 }
 
