@@ -30,7 +30,7 @@ public struct APIServer {
         TokenRoutes(node: node, auth: auth).add(to: router)
         ClusterRoutes(node: node, auth: auth).add(to: router)
         TemplateCheckRoute(node: node, auth: auth).add(to: router)
-        ConsoleRoutes(assets: ConsoleAssets.load()).add(to: router)
+        ConsoleRoutes(assets: ConsoleAssets.load(logger: logger)).add(to: router)
         router.get("/healthz") { _, _ in
             try JSONBody.response(["status": "ok", "node": node.config.nodeID])
         }
