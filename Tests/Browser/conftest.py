@@ -82,6 +82,10 @@ class Node:
             time.sleep(0.1)
         raise RuntimeError("the node did not become ready")
 
+    def log_text(self):
+        self.log.flush()
+        return (self.directory / "node1" / "log").read_text(errors="replace")
+
     def spki_hash(self):
         """base64(SHA-256(SubjectPublicKeyInfo)) of the node's certificate, the form Chromium's
         --ignore-certificate-errors-spki-list takes: it trusts this one key and nothing else."""

@@ -42,6 +42,7 @@ def test_console_walkthrough(node, browser):
     assert console.field("Value", shown=False).get_attribute("value") == "", "Create clears the field"
     assert_absent(first_value, console.everything_a_page_holds(), "the page or browser storage after Create")
     assert console.storage() == '[["coffer.token"],[]]', "only the token is kept, in session storage"
+    assert browser.execute_script("return document.cookie") == "", "no cookies"
 
     # Refused in the form with the server's message: a duplicate in another case, an invalid
     # name, an empty value.
@@ -140,6 +141,11 @@ def test_console_walkthrough(node, browser):
     console.press(f"Delete {NAME}")
     console.wait_text(f"{NAME} is deleted.")
     console.wait(lambda: console.no_row(NAME), "the deleted secret is still listed")
+
+    # Nor did any value reach the node's log.
+    log = node.log_text()
+    for value in (first_value, second_value, generated, token):
+        assert_absent(value, log, "the node's log")
 
     # The pages broke none of the Content-Security-Policy's rules.
     refused = [entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]]
