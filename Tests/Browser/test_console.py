@@ -116,7 +116,6 @@ def test_console_walkthrough(node, browser):
     console.wait(lambda: "healthy" in console.row("node1 this node").text, "node1 never showed as healthy")
     console.wait(lambda: "leader" in console.row("node1 this node").text, "node1 never showed as the leader")
     console.wait_text("Leader\nnode1")
-    console.screenshot("cluster")
 
     # Tokens: create (shown once, forgotten when dismissed), then revoke.
     console.link("Tokens").click()
