@@ -79,7 +79,14 @@ def test_console_walkthrough(node, browser):
     shown = console.one("//code[contains(@class, 'once-value')]", "the generated value")
     generated = shown.text
     assert len(generated) >= 16
-    console.button("Copy")
+    # Copy puts it on the clipboard (granted to this origin only for the test).
+    browser.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": node.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    console.press("Copy")
+    console.wait_text("Copied.")
+    copied = browser.execute_async_script("navigator.clipboard.readText().then(arguments[0], () => arguments[0](null));")
+    same = copied == generated      # compared apart, so a failure cannot print the value
+    assert same, "Copy did not put the generated value on the clipboard"
     console.screenshot("secrets-generated")
     console.press("Dismiss")
     console.wait(lambda: "v3" in console.row(NAME).text, "the row never showed version 3")
