@@ -90,6 +90,11 @@ extension EndToEnd {
             let forbidden = try await render.json(.POST, "/v1/templates/check", ["fields": [field]])
             #expect(forbidden.status == 403)
             #expect(forbidden.errorMessage.contains("needs role admin or audit"))
+            let minted = try await admin.json(.POST, "/v1/tokens", ["role": "audit", "name": "auditor"])
+            let auditToken = try #require((try JSONSerialization.jsonObject(with: Data(minted.body)) as? [String: Any])?["token"] as? String)
+            let audit = try deployment.client(token: auditToken)
+            defer { Task { await audit.shutdown() } }
+            #expect(try await audit.json(.POST, "/v1/templates/check", ["fields": [field]]).status == 200, "audit may check")
             let cases: [(String, String, String)] = [
                 ("no fields", #"{}"#, "the field 'fields' is required"),
                 ("template not a string", #"{"fields": [{"name": "b", "template": 3}]}"#, "must be a string"),
