@@ -198,14 +198,8 @@ public final class Node: Sendable {
             logger.info("secret created", metadata: ["name": "\(record.name)", "by": "\(actor.tokenID)"])
 
         case .rotate(let items, let actor):
-            let (sealedItems, generated) = try sealRotation(items)
-            let id = RotationGenerations.newID()
-            let applied = try await submit(.rotateSecrets(id: id, items: sealedItems, at: now, by: actor), into: &reply)
-            guard case .secretsRotated(let records) = applied else { throw ServiceError.unavailable("unexpected outcome") }
-            reply.records = records
-            reply.rotationID = id
-            reply.generated = generated
-            logger.info("secrets rotated", metadata: ["rotation": "\(id)", "count": "\(records.count)", "by": "\(actor.tokenID)"])
+            // One secret's new value (PUT): a rotation that does not wait for the other members.
+            try await executeRotation(RotationRequest(change: .values(items), waitMilliseconds: 0), actor: actor, at: now, into: &reply)
 
         case .rotation(let rotation, let actor):
             try await executeRotation(rotation, actor: actor, at: now, into: &reply)
