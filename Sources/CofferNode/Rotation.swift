@@ -126,7 +126,7 @@ extension Node {
     /// A rotation's status from any member: the leader answers (it knows every member's
     /// applied index); this node adds what it knows of itself.
     public func rotationStatus(id: String) async throws -> RotationStatus {
-        guard RotationGenerations.isValidID(id) else { throw ServiceError.notFound("no rotation with id '\(id)'") }
+        guard RotationGenerations.isValidID(id) else { throw ServiceError.notFound("no rotation with that id (ids look like rot_ and 16 hex digits)") }
         if status.isLeader { return try leaderRotationStatus(id: id) }
         let reply = try await perform(.rotationStatus(id: id))
         guard let rotation = reply.rotation else { throw ServiceError.unavailable("the leader sent no rotation status") }
@@ -158,28 +158,32 @@ extension Node {
         return view
     }
 
-    /// Polls the leader's view until no member is pending (each applied or unreachable) or
-    /// the bound passes. A down member is reported, never waited on past the bound.
+    /// Polls the leader's view until every member has applied, or the bound passes. A member
+    /// already silent when the wait began (down or cut off) is not waited for; one that falls
+    /// silent during it (busy applying a large entry, say) is, up to the bound.
     func waitForMembers(index: UInt64, milliseconds: Int) async -> [RotationStatus.Member] {
         let deadline = ContinuousClock.now + .milliseconds(milliseconds)
-        var states = memberStates(index: index) ?? []
-        while states.contains(where: { $0.state == .pending }), ContinuousClock.now < deadline {
+        // `submit` returned: the entry is applied and its table installed here.
+        var states = memberStates(index: index, installedHere: index) ?? []
+        let silentAtStart = Set(states.filter { $0.state == .unreachable }.map(\.id))
+        while states.contains(where: { $0.state != .applied && !silentAtStart.contains($0.id) }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
-            guard let fresh = memberStates(index: index) else { break }
+            guard let fresh = memberStates(index: index, installedHere: index) else { break }
             states = fresh
         }
         return states
     }
 
-    /// Leader only: every member of the configuration, by name, against `index`.
-    func memberStates(index: UInt64) -> [RotationStatus.Member]? {
+    /// Leader only: every member of the configuration, by name, against `index`. The
+    /// leader's own applied index is the published one (set after the table swap), or
+    /// `installedHere` when the caller knows its table holds that index already.
+    func memberStates(index: UInt64, installedHere: UInt64 = 0) -> [RotationStatus.Member]? {
         let status = self.status
         guard status.isLeader else { return nil }
         let ids = Set(status.voters + status.learners)
         return members.filter { ids.contains(MemberID.raftID($0.id)) }.map { member in
             let id = MemberID.raftID(member.id)
-            // The leader's own entry: it answers after applying, before its status is republished.
-            let applied = id == raftID ? max(status.applied, index) : status.activity[id]?.applied
+            let applied = id == raftID ? max(status.applied, installedHere) : status.activity[id]?.applied
             let state: RotationStatus.State
             if let applied, applied >= index {
                 state = .applied

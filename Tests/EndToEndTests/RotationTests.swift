@@ -247,6 +247,38 @@ extension EndToEnd {
             #expect(renderedNew, "the restarted member renders the new values")
         }
 
+        @Test func theLargestRotationIsOneStep() async throws {
+            let deployment = try Deployment(nodes: 3)
+            _ = try await deployment.startAll()
+            let admin = try deployment.client(token: deployment.adminToken)
+            defer { Task { await admin.shutdown() } }
+            let count = 1_000
+            let names = (0..<count).map { "S\($0)" }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<16 {
+                    group.addTask {
+                        for name in names[...].enumerated().filter({ $0.offset % 16 == lane }).map(\.element) {
+                            let created = try await admin.json(.POST, "/v1/secrets", ["name": name, "generate": [:]])
+                            guard created.status == 201 else { throw HarnessError("create \(name): \(created.errorMessage)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let tooMany = try await Self.post(admin, ["names": names + ["S1000"], "generate": [:]])
+            #expect(tooMany.status == 413, "\(tooMany.error)")
+
+            let answer = try await Self.post(admin, ["names": names, "generate": ["length": 32], "wait_ms": 30_000])
+            #expect(answer.status == 200, "\(answer.error)")
+            #expect(answer.object["complete"] as? Bool == true, "\(answer.object["members"] ?? "-") index \(answer.object["index"] ?? "-")")
+            let secrets = answer.object["secrets"] as? [[String: Any]] ?? []
+            #expect(secrets.count == count && secrets.allSatisfy { $0["version"] as? Int == 2 })
+            let generatedCount = (answer.object["values"] as? [String: String])?.count
+            #expect(generatedCount == count)
+            let versions = try await Self.versions(admin)
+            #expect(versions.count == count && versions.values.allSatisfy { $0 == 2 })
+        }
+
         @Test func aRejectedRotationChangesNoSecret() async throws {
             let deployment = try Deployment(nodes: 3)
             _ = try await deployment.startAll()
