@@ -107,11 +107,9 @@ struct SecretCommand: AsyncParsableCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give one or many secrets new values, all in one step on every node.",
-            discussion: """
-                With one name, the value comes from stdin unless --generate or --value-file. With several,
-                give --values-file (a JSON object of name to value) or --generate (a value per secret).
-                An unknown name or a bad value rejects the whole rotation and changes nothing.
-                """)
+            discussion: "With one name, the value comes from stdin unless --generate or --value-file. With several, "
+                + "give --values-file (a JSON object of name to value) or --generate (a value per secret). "
+                + "An unknown name or a bad value rejects the whole rotation and changes nothing.")
 
         @Argument(help: "The secrets to rotate.") var names: [String]
         @OptionGroup var value: ValueOptions
