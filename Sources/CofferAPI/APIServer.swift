@@ -28,6 +28,7 @@ public struct APIServer {
         RenderRoute(node: node, auth: auth).add(to: router)
         TokenRoutes(node: node, auth: auth).add(to: router)
         ClusterRoutes(node: node, auth: auth).add(to: router)
+        RotationRoutes(node: node, auth: auth).add(to: router)
         router.get("/healthz") { _, _ in
             try JSONBody.response(["status": "ok", "node": node.config.nodeID])
         }
