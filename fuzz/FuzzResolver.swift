@@ -16,6 +16,10 @@ private let fixtureTable: SecretTable = {
         ("x-token", [0x74, 0x00, 0x7A]),            // holds a NUL
         ("ApiKey", Array("k-123".utf8)),
         ("Long_Name-0123456789", Array(repeating: 0x41, count: 300)),
+        // The name index's loop-free lookup covers 8 to 24 bytes: both ends of that range.
+        ("Password", Array("p@ss w0rd".utf8)),
+        ("Sixteen_Bytes-Ok", Array("sixteen".utf8)),
+        ("Twenty_Four_Bytes_Name-X", Array("{{Secrets.Password}}".utf8)),   // a value that looks like a reference
     ]
     try! catalog.apply(secrets.map { .set(name: $0.0, value: try! SecretValue($0.1)) }, generation: 1)
     try! catalog.apply([.remove(name: "d")], generation: 2)          // a slot with no value

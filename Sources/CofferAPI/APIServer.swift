@@ -29,6 +29,7 @@ public struct APIServer {
         RenderRoute(node: node, auth: auth).add(to: router)
         TokenRoutes(node: node, auth: auth).add(to: router)
         ClusterRoutes(node: node, auth: auth).add(to: router)
+        RotationRoutes(node: node, auth: auth).add(to: router)
         TemplateCheckRoute(node: node, auth: auth).add(to: router)
         ConsoleRoutes(assets: ConsoleAssets.load(logger: logger)).add(to: router)
         router.get("/healthz") { _, _ in

@@ -78,7 +78,8 @@ public final class CofferClient: Sendable {
             }
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(3), read: .seconds(30))
+        // A rotation may wait up to 60 s for every member to apply before it answers.
+        configuration.timeout = .init(connect: .seconds(3), read: .seconds(75))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -100,7 +101,7 @@ public final class CofferClient: Sendable {
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
             do {
-                let response = try await http.execute(request, timeout: .seconds(60))
+                let response = try await http.execute(request, timeout: .seconds(75))
                 let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
                 return ClientResponse(status: Int(response.status.code), headers: response.headers,
                                       body: Array(buffer: bytes))

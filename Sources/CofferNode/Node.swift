@@ -18,6 +18,7 @@ public final class Node: Sendable {
     let driver: RaftDriver
     private let link = Locked<(any PeerLink)?>(nil)
     private let addresses: Locked<[String: MemberRecord]>
+    let rotationGenerations = RotationGenerations()
     let logger: Logger
 
     public init(config: NodeConfig, logger: Logger) throws {
@@ -54,6 +55,7 @@ public final class Node: Sendable {
         let catalog = self.catalog
         let links = self.link
         let book = self.addresses
+        let generations = self.rotationGenerations
         driver = try RaftDriver(
             id: raftID, keyspace: keyspace, storage: storage, settings: settings,
             seed: UInt64.random(in: .min ... .max),
@@ -63,6 +65,7 @@ public final class Node: Sendable {
             },
             onApplied: { applied, snapshotInstalled in
                 Self.install(applied, snapshotInstalled: snapshotInstalled, into: catalog, keyspace: keyspace, logger: logger)
+                generations.record(applied, generation: catalog.current.generation)
                 if snapshotInstalled || applied.contains(where: { if case .success(.memberSet) = $0.result { true } else { false } }) {
                     if let fresh = try? Self.addressBook(config: config, keyspace: keyspace) { book.withLock { $0 = fresh } }
                 }
@@ -149,16 +152,17 @@ public final class Node: Sendable {
             let answer: [UInt8]
             do {
                 answer = try await peerLink.call(.forwardWrite, try JSONEncoder().encode(request).byteArray, to: leader,
-                                                 timeout: .seconds(10))
+                                                 timeout: request.forwardTimeout)
             } catch PeerCallError.notDelivered(let reason) {
                 lastError = ServiceError.unavailable("the leader could not be reached: \(reason)")
                 continue
             } catch {
                 throw CommandLogError.timedOut
             }
-            let reply = try JSONDecoder().decode(WriteReply.self, from: Data(answer))
+            var reply = try JSONDecoder().decode(WriteReply.self, from: Data(answer))
             if let error = reply.error { throw error.error }
             _ = try await driver.waitApplied(reply.index)
+            if let rotation = reply.rotation { reply.rotation = localView(of: rotation) }
             return reply
         }
         throw lastError
@@ -194,29 +198,14 @@ public final class Node: Sendable {
             logger.info("secret created", metadata: ["name": "\(record.name)", "by": "\(actor.tokenID)"])
 
         case .rotate(let items, let actor):
-            guard !items.isEmpty else { throw ServiceError.invalid("a rotation names at least one secret") }
-            var sealedItems: [RotationItem] = []
-            var generated: [String: [UInt8]] = [:]
-            for item in items {
-                guard SecretName.isValid(item.name) else { throw ServiceError.invalid("invalid secret name: \(SecretName.rule)") }
-                guard let record = try keyspace.secret(named: item.name) else {
-                    throw ServiceError.notFound("no secret named '\(item.name)'")
-                }
-                let plaintext = try Self.materialize(item.value)
-                let version = record.currentVersion + 1
-                let sealed = try plaintext.withUnsafeBytes {
-                    try Envelope.seal($0, name: record.name, version: version, with: keyspace.masterKey)
-                }
-                sealedItems.append(RotationItem(name: record.name, version: version, value: sealed))
-                if item.value.isGenerated { generated[record.name] = plaintext.withUnsafeBytes { Array($0) } }
-            }
-            let id = "rot_" + Tokens.hex(SecureRandom.bytes(8))
-            let applied = try await submit(.rotateSecrets(id: id, items: sealedItems, at: now, by: actor), into: &reply)
-            guard case .secretsRotated(let records) = applied else { throw ServiceError.unavailable("unexpected outcome") }
-            reply.records = records
-            reply.rotationID = id
-            reply.generated = generated
-            logger.info("secrets rotated", metadata: ["rotation": "\(id)", "count": "\(records.count)", "by": "\(actor.tokenID)"])
+            // One secret's new value (PUT): a rotation that does not wait for the other members.
+            try await executeRotation(RotationRequest(change: .values(items), waitMilliseconds: 0), actor: actor, at: now, into: &reply)
+
+        case .rotation(let rotation, let actor):
+            try await executeRotation(rotation, actor: actor, at: now, into: &reply)
+
+        case .rotationStatus(let id):
+            reply.rotation = try leaderRotationStatus(id: id)
 
         case .deleteSecret(let name, let actor):
             guard SecretName.isValid(name) else { throw ServiceError.notFound("no secret named '\(name)'") }
@@ -265,7 +254,7 @@ public final class Node: Sendable {
         return reply
     }
 
-    private func submit(_ command: Command, into reply: inout WriteReply) async throws -> CommandOutcome {
+    func submit(_ command: Command, into reply: inout WriteReply) async throws -> CommandOutcome {
         let applied = try await driver.submit(command)
         reply.index = applied.index
         switch applied.result {
@@ -316,7 +305,7 @@ public final class Node: Sendable {
 
     // MARK: Internals
 
-    private static func materialize(_ spec: ValueSpec) throws -> SecureBytes {
+    static func materialize(_ spec: ValueSpec) throws -> SecureBytes {
         switch spec {
         case .given(let bytes):
             guard !bytes.isEmpty else { throw ServiceError.invalid("a secret value must not be empty") }

@@ -335,11 +335,18 @@ public final class RaftDriver: @unchecked Sendable {
     private func publishStatus() {
         let members = raft.confState
         var progress: [NodeID: UInt64] = [:]
-        if raft.role == .leader { for member in members.members { progress[member] = raft.matchIndex(of: member) ?? 0 } }
+        var activity: [NodeID: MemberActivity] = [:]
+        if raft.role == .leader {
+            for member in members.members {
+                progress[member] = raft.matchIndex(of: member) ?? 0
+                activity[member] = raft.activity(of: member)
+            }
+        }
         let status = DriverStatus(
             id: id, role: raft.role, term: raft.term, leader: raft.leader, commit: raft.commitIndex,
             applied: raft.appliedIndex, lastIndex: raft.lastIndex, voters: members.voters, learners: members.learners,
-            match: progress, snapshotIndex: lastSnapshotIndex)
+            match: progress, activity: activity, unreachableAfterTicks: settings.electionTicks,
+            snapshotIndex: lastSnapshotIndex)
         published.withLock { $0 = status }
     }
 }
@@ -357,6 +364,10 @@ public struct DriverStatus: Sendable {
     public var learners: [NodeID] = []
     /// Leader only: each member's replicated index.
     public var match: [NodeID: UInt64] = [:]
+    /// Leader only: each member's reported applied index and silence, in ticks.
+    public var activity: [NodeID: MemberActivity] = [:]
+    /// A member silent for longer than this many ticks counts as unreachable.
+    public var unreachableAfterTicks = 10
     public var snapshotIndex: UInt64 = 0
 
     public var isLeader: Bool { role == .leader }

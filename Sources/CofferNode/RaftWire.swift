@@ -34,6 +34,7 @@ enum RaftWire {
         writer.write(UInt64(message.chunkOffset))
         writer.write(message.chunkIsLast)
         writer.write(bytes: message.chunkData)
+        writer.write(message.applied)
         return writer.bytes
     }
 
@@ -62,6 +63,8 @@ enum RaftWire {
         message.chunkOffset = Int(offset)
         message.chunkIsLast = try reader.readBool()
         message.chunkData = try reader.readBytes()
+        // Added after version 1 shipped: a peer that predates it leaves it out.
+        if !reader.isAtEnd { message.applied = try reader.readUInt64() }
         try reader.expectEnd()
         guard message.from != noNode, message.to != noNode else { throw .invalid("raft message without sender or receiver") }
         return message

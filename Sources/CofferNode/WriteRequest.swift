@@ -6,6 +6,11 @@ import Foundation
 public enum WriteRequest: Codable, Sendable {
     case createSecret(name: String, value: ValueSpec, actor: Actor)
     case rotate(items: [RotationSpec], actor: Actor)
+    /// A cluster-wide rotation or rollback whose answer reports every member's state.
+    case rotation(RotationRequest, actor: Actor)
+    /// Not a write: a rotation's status, which only the leader can tell (it hears every
+    /// member's applied index). Forwarded like a write so followers can answer it too.
+    case rotationStatus(id: String)
     case deleteSecret(name: String, actor: Actor)
     case createToken(role: Role, name: String, actor: Actor)
     case revokeToken(id: String, actor: Actor)
@@ -35,6 +40,34 @@ public struct RotationSpec: Codable, Sendable {
     }
 }
 
+public struct RotationRequest: Codable, Sendable {
+    public enum Change: Codable, Sendable {
+        case values([RotationSpec])
+        case rollback(names: [String])
+    }
+
+    public static let maxSecrets = 1_000
+    public static let defaultWaitMilliseconds = 5_000
+    public static let maxWaitMilliseconds = 60_000
+
+    public let change: Change
+    /// How long the leader waits for every member to apply; 0 waits for none.
+    public let waitMilliseconds: Int
+
+    public init(change: Change, waitMilliseconds: Int) {
+        self.change = change
+        self.waitMilliseconds = waitMilliseconds
+    }
+}
+
+extension WriteRequest {
+    /// How long a follower waits for the leader's answer to a forwarded request.
+    var forwardTimeout: Duration {
+        if case .rotation(let request, _) = self { return .seconds(10) + .milliseconds(request.waitMilliseconds) }
+        return .seconds(10)
+    }
+}
+
 /// The leader's answer: the log index the write was applied at, what it made, and the
 /// values or token shown once to the client.
 public struct WriteReply: Codable, Sendable {
@@ -42,6 +75,7 @@ public struct WriteReply: Codable, Sendable {
     public var records: [SecretRecord] = []
     public var generated: [String: [UInt8]] = [:]
     public var rotationID: String?
+    public var rotation: RotationStatus?
     public var token: String?
     public var tokenRecord: TokenRecord?
     public var error: CodableServiceError?

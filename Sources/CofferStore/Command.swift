@@ -9,6 +9,10 @@ public enum Command: Codable, Sendable, Equatable {
     /// Replaces every listed secret's value in one step. `version` is the version each
     /// becomes, fixed when the values were sealed (it is bound into their ciphertext).
     case rotateSecrets(id: String, items: [RotationItem], at: Int64, by: Actor)
+    /// A rotation back to each secret's previous value: the leader reseals the previous
+    /// version under the next version number. Applied exactly like `rotateSecrets`; the
+    /// audit trail and the rotation record say it was a rollback.
+    case rollbackSecrets(id: String, items: [RotationItem], at: Int64, by: Actor)
     case deleteSecret(name: String, at: Int64, by: Actor)
     case createToken(TokenRecord)
     case revokeToken(id: String, at: Int64, by: Actor)

@@ -15,7 +15,8 @@ public final class Keyspace: @unchecked Sendable {
         static let tokens = "tokens"
         static let audit = "audit"
         static let members = "members"
-        static let all = [meta, secrets, values, tokens, audit, members]
+        static let rotations = "rotations"
+        static let all = [meta, secrets, values, tokens, audit, members, rotations]
     }
 
     enum MetaKey {
@@ -85,29 +86,10 @@ public final class Keyspace: @unchecked Sendable {
             return .success(.secretCreated(record))
 
         case .rotateSecrets(let id, let items, let at, let by):
-            var records: [SecretRecord] = []
-            var seen = Set<String>()
-            for item in items {
-                guard seen.insert(folded(item.name)).inserted else { return .failure(.duplicateInRotation(item.name)) }
-                guard var record = try secret(named: item.name, in: txn) else { return .failure(.notFound(item.name)) }
-                guard item.version == record.currentVersion + 1 else { return .failure(.versionConflict(record.name)) }
-                record.currentVersion = item.version
-                record.updatedAt = at
-                record.updatedBy = by
-                record.versions.append(VersionInfo(version: item.version, createdAt: at, createdBy: by, rotationID: id))
-                records.append(record)
-            }
-            for (offset, (item, record)) in zip(items, records).enumerated() {
-                try put(record, in: txn)
-                try txn.put(Table.values, valueKey(item.name, item.version), encode(item.value))
-                if item.version > sealedVersionsKept {
-                    try txn.delete(Table.values, valueKey(item.name, item.version - sealedVersionsKept))
-                }
-                try audit(index, UInt16(offset), at, by, "secret.rotate", record.name, version: item.version,
-                          rotationID: id, in: txn)
-                changes.append(.set(name: record.name, version: item.version, value: item.value))
-            }
-            return .success(.secretsRotated(records))
+            return try rotate(id: id, kind: .rotate, items: items, at: at, by: by, index: index, in: txn, changes: &changes)
+
+        case .rollbackSecrets(let id, let items, let at, let by):
+            return try rotate(id: id, kind: .rollback, items: items, at: at, by: by, index: index, in: txn, changes: &changes)
 
         case .deleteSecret(let name, let at, let by):
             guard let record = try secret(named: name, in: txn) else { return .failure(.notFound(name)) }
@@ -146,7 +128,47 @@ public final class Keyspace: @unchecked Sendable {
         }
     }
 
+    /// All of `items` take their new versions, or (on any rejection) none does.
+    private static func rotate(
+        id: String, kind: RotationRecord.Kind, items: [RotationItem], at: Int64, by: Actor, index: UInt64,
+        in txn: LMDBTransaction, changes: inout [ValueChange]
+    ) throws -> Result<CommandOutcome, Rejection> {
+        var records: [SecretRecord] = []
+        var seen = Set<String>()
+        for item in items {
+            guard seen.insert(folded(item.name)).inserted else { return .failure(.duplicateInRotation(item.name)) }
+            guard var record = try secret(named: item.name, in: txn) else { return .failure(.notFound(item.name)) }
+            guard item.version == record.currentVersion + 1 else { return .failure(.versionConflict(record.name)) }
+            record.currentVersion = item.version
+            record.updatedAt = at
+            record.updatedBy = by
+            record.versions.append(VersionInfo(version: item.version, createdAt: at, createdBy: by, rotationID: id))
+            records.append(record)
+        }
+        let action = kind == .rotate ? "secret.rotate" : "secret.rollback"
+        for (offset, (item, record)) in zip(items, records).enumerated() {
+            try put(record, in: txn)
+            try txn.put(Table.values, valueKey(item.name, item.version), encode(item.value))
+            if item.version > sealedVersionsKept {
+                try txn.delete(Table.values, valueKey(item.name, item.version - sealedVersionsKept))
+            }
+            try audit(index, UInt16(offset), at, by, action, record.name, version: item.version, rotationID: id, in: txn)
+            changes.append(.set(name: record.name, version: item.version, value: item.value))
+        }
+        let rotation = RotationRecord(id: id, kind: kind, index: index, at: at, by: by,
+                                      secrets: records.map { .init(name: $0.name, version: $0.currentVersion) })
+        try txn.put(Table.rotations, Array(id.utf8), encode(rotation))
+        return .success(.secretsRotated(records))
+    }
+
     // MARK: Reading
+
+    /// A rotation applied here, by id. Kept as long as the audit trail.
+    public func rotation(id: String) throws -> RotationRecord? {
+        try environment.read { txn in
+            try txn.get(Table.rotations, Array(id.utf8)).map { bytes in try decode(RotationRecord.self, bytes) }
+        }
+    }
 
     public var appliedIndex: UInt64 {
         get throws { try environment.read { txn in try Self.appliedIndex(txn) } }

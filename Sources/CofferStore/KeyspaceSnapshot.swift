@@ -2,8 +2,9 @@
 /// master key check stays out (each node proves its own key); the applied index is the
 /// snapshot's index.
 extension Keyspace {
-    static let snapshotTables = [Table.secrets, Table.values, Table.tokens, Table.audit, Table.members]
-    static let snapshotFormat: UInt8 = 1
+    /// Format 2 added the rotations table; a format-1 image (from an older leader) has none.
+    static let snapshotTables = [Table.secrets, Table.values, Table.tokens, Table.audit, Table.members, Table.rotations]
+    static let snapshotFormat: UInt8 = 2
     /// The largest snapshot a node accepts from a peer.
     public static let maxSnapshotBytes = 512 * 1024 * 1024
 
@@ -30,10 +31,15 @@ extension Keyspace {
     public func restore(snapshot data: [UInt8], appliedIndex: UInt64, in txn: LMDBTransaction) throws {
         guard data.count <= Self.maxSnapshotBytes else { throw StoreError.corrupt("snapshot larger than the limit") }
         var reader = ByteReader(data)
-        guard try reader.readByte() == Self.snapshotFormat else { throw StoreError.corrupt("unknown snapshot format") }
+        let format = try reader.readByte()
+        guard format == 1 || format == Self.snapshotFormat else { throw StoreError.corrupt("unknown snapshot format") }
         let bootstrapped = try reader.readBool()
         var tables: [(String, [(key: [UInt8], value: [UInt8])])] = []
         for table in Self.snapshotTables {
+            guard format > 1 || table != Table.rotations else {
+                tables.append((table, []))
+                continue
+            }
             let count = Int(try reader.readUInt32())
             var rows: [(key: [UInt8], value: [UInt8])] = []
             for _ in 0..<count { rows.append((try reader.readBytes(max: 1024), try reader.readBytes())) }

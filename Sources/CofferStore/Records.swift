@@ -72,3 +72,28 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     public let version: UInt64?
     public let rotationID: String?
 }
+
+/// One rotation (or rollback) as applied: which secrets became which versions, at which
+/// log index. Replicated, so any member can say what a rotation id did.
+public struct RotationRecord: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case rotate, rollback
+    }
+
+    public struct Item: Codable, Sendable, Equatable {
+        public let name: String
+        public let version: UInt64
+
+        public init(name: String, version: UInt64) {
+            self.name = name
+            self.version = version
+        }
+    }
+
+    public let id: String
+    public let kind: Kind
+    public let index: UInt64
+    public let at: Int64
+    public let by: Actor
+    public let secrets: [Item]
+}

@@ -38,6 +38,9 @@ public struct Message: Sendable, Hashable {
     public var reject: Bool = false
     /// On a rejected append: the follower's last index, so the leader can skip back.
     public var rejectHint: LogIndex = 0
+    /// `appendResponse`/`heartbeatResponse`: how far the responder's application has
+    /// applied the log, so the leader can tell when a change is in effect everywhere.
+    public var applied: LogIndex = 0
 
     /// ReadIndex context, echoed on heartbeats and their responses.
     public var context: [UInt8] = []

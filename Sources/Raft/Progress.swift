@@ -16,6 +16,10 @@ struct Progress: Sendable, Hashable {
     var probeSent = false
     /// Heard from within the current CheckQuorum interval.
     var recentActive = false
+    /// The highest applied index the member reported, and leader ticks since it last
+    /// answered: what an operator needs to know whether a change is in effect there.
+    var applied: LogIndex = 0
+    var ticksSinceHeard = 0
     /// Heartbeat answers seen while waiting on a snapshot, to pace resends.
     var snapshotWaits = 0
     var isLearner: Bool

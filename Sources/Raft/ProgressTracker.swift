@@ -54,4 +54,17 @@ struct ProgressTracker {
     mutating func clearRecentActive(except leader: NodeID) {
         for id in conf.members { progress[id]?.recentActive = (id == leader) }
     }
+
+    /// One leader tick passed without news from anyone (answers reset the count).
+    mutating func tickContacts() {
+        for id in conf.members { progress[id]?.ticksSinceHeard += 1 }
+    }
+
+    /// A member answered an append or heartbeat, reporting its applied index.
+    mutating func heard(from id: NodeID, applied: LogIndex) {
+        guard var pr = progress[id] else { return }
+        pr.ticksSinceHeard = 0
+        pr.applied = max(pr.applied, applied)
+        progress[id] = pr
+    }
 }

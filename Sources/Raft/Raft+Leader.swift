@@ -2,6 +2,7 @@ extension Raft {
     mutating func tickLeader() {
         heartbeatElapsed += 1
         electionElapsed += 1
+        tracker.tickContacts()
         if electionElapsed >= config.electionTicks {
             electionElapsed = 0
             if config.checkQuorum {
@@ -28,8 +29,10 @@ extension Raft {
         case .readIndex:
             handleReadIndex(context: m.context, from: m.from)
         case .appendResponse:
+            tracker.heard(from: m.from, applied: m.applied)
             handleAppendResponse(m)
         case .heartbeatResponse:
+            tracker.heard(from: m.from, applied: m.applied)
             handleHeartbeatResponse(m)
         case .transferLeader:
             startTransfer(to: m.from)

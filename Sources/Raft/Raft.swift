@@ -71,6 +71,12 @@ public struct Raft {
     }
     /// Leader only: the highest index known replicated on `node`.
     public func matchIndex(of node: NodeID) -> LogIndex? { role == .leader ? tracker[node]?.match : nil }
+    /// Leader only: what `node` last reported of its application, and when.
+    public func activity(of node: NodeID) -> MemberActivity? {
+        guard role == .leader, let pr = tracker[node] else { return nil }
+        if node == id { return MemberActivity(applied: log.applied, ticksSinceHeard: 0) }
+        return MemberActivity(applied: pr.applied, ticksSinceHeard: pr.ticksSinceHeard)
+    }
 
     /// A node may campaign only as a voter of its current configuration.
     var isPromotable: Bool { tracker.conf.isVoter(id) }
@@ -272,6 +278,10 @@ public struct Raft {
             precondition(m.term != 0, "vote messages carry an explicit term")
         default:
             m.term = term
+        }
+        if m.kind == .appendResponse || m.kind == .heartbeatResponse {
+            // Only what `advance` acknowledged: the application has installed it.
+            m.applied = log.applied
         }
         messages.append(m)
     }

@@ -116,3 +116,10 @@ public enum RaftError: Error, Sendable, Hashable {
     case unavailable
     case snapshotOutOfDate
 }
+
+/// A member as the leader hears it: the applied index it last reported, and how many
+/// leader ticks passed since it last answered.
+public struct MemberActivity: Sendable, Hashable {
+    public let applied: LogIndex
+    public let ticksSinceHeard: Int
+}

@@ -22,19 +22,18 @@ enum ASCII {
         byte != UInt8(ascii: "-") && isNameByte(byte)
     }
 
-    /// The end of the run of name bytes that starts at `start`, eight bytes at a time while
-    /// eight remain.
+    /// 0xFF in each byte lane of `bytes` that is not a name byte, as two little-endian words.
+    /// Plain vector compares: the compiler turns them into a handful of SSE instructions.
     @inline(__always)
-    static func nameRunEnd(in source: UnsafeRawBufferPointer, from start: Int) -> Int {
-        var cursor = start
-        while cursor + 8 <= source.count {
-            let word = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
-            let notName = ~nameByteLanes(word) & 0x8080_8080_8080_8080
-            if notName != 0 { return cursor + notName.trailingZeroBitCount / 8 }
-            cursor += 8
-        }
-        while cursor < source.count, isNameByte(source[cursor]) { cursor += 1 }
-        return cursor
+    static func notNameLanes(_ bytes: SIMD16<UInt8>) -> SIMD2<UInt64> {
+        typealias V = SIMD16<UInt8>
+        let folded = bytes | V(repeating: 0x20)
+        let letter = (folded &- V(repeating: 0x61)) .< V(repeating: 26)   // 'A'-'Z' land on 'a'-'z'
+        let digit = (bytes &- V(repeating: 0x30)) .< V(repeating: 10)
+        let punctuation = (bytes .== V(repeating: 0x2D)) .| (bytes .== V(repeating: 0x5F))
+        let name = letter .| digit .| punctuation
+        let notName = V(repeating: 0xFF).replacing(with: V(repeating: 0), where: name)
+        return unsafeBitCast(notName, to: SIMD2<UInt64>.self)
     }
 
     /// 0x80 in each byte lane of `word` that holds a name byte, 0 in the others. Each range test
@@ -56,6 +55,33 @@ enum ASCII {
     @inline(__always)
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09
+    }
+
+    /// The end of the run of spaces and tabs that starts at `start`.
+    @inline(__always)
+    static func spacesEnd(in source: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var cursor = start
+        while cursor < source.count, isSpace(source[cursor]) { cursor &+= 1 }
+        return cursor
+    }
+
+    /// The end of the run of word bytes (`[A-Za-z0-9_]`) that starts at `start`.
+    @inline(__always)
+    static func wordRunEnd(in source: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var cursor = start
+        while cursor < source.count, isWordByte(source[cursor]) { cursor &+= 1 }
+        return cursor
+    }
+
+    /// Whether `needle` occurs in `source` at `offset`.
+    @inline(__always)
+    static func matches(_ needle: UnsafeRawBufferPointer, in source: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        guard offset &+ needle.count <= source.count else { return false }
+        if needle.count == 2 {
+            return source.loadUnaligned(fromByteOffset: offset, as: UInt16.self) == needle.loadUnaligned(as: UInt16.self)
+        }
+        for index in 0..<needle.count where source[offset &+ index] != needle[index] { return false }
+        return true
     }
 
     /// Case-folds a name byte. On the name alphabet `b | 0x20` is one-to-one (letters map to

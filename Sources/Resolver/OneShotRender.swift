@@ -1,21 +1,23 @@
 extension SecretTable {
-    /// Renders a template that was never compiled, for callers that do not cache: one pass
-    /// over the source collects segments on the stack, then the shared render loop fills one
-    /// fresh buffer. Any problem sends it down the compiled path, which reports them all,
-    /// so both paths always agree.
+    /// Renders a template that was never compiled, for callers that do not cache.
+    ///
+    /// The common case takes one pass, as a hand-written C resolver would: the scanner reads
+    /// the template and the output is written as it goes, into one buffer sized for the
+    /// template plus some room for values longer than their references. Anything unusual
+    /// (a problem, an unknown name, a value that needs the header guard's verdict, a buffer
+    /// too small) gives that pass up; the next path collects segments and sizes the output
+    /// exactly, and a template it cannot render goes down the compiled path, which reports
+    /// every problem. So all paths always agree.
     public func render(
         _ template: UnsafeRawBufferPointer, delimiters: Delimiters = .braces, placement: Placement = .body
     ) throws(TemplateError) -> RenderedOutput {
         if template.count <= CompiledTemplate.maxSourceCount {
-            let output = withUnsafeTemporaryAllocation(of: Segment.self, capacity: OneShotVisitor.capacity) { stack in
-                var visitor = OneShotVisitor(
-                    table: self, source: template, guardedEnd: placement.guardedEnd(in: template), segments: stack)
-                TemplateScanner(source: template, delimiters: delimiters).scan(into: &visitor)
-                guard visitor.isRenderable else { return nil as [UInt8]? }
-                return SegmentRenderer.render(
-                    UnsafeBufferPointer(rebasing: stack[..<visitor.count]), source: template, table: self)
+            if let output = StreamingRender.render(template, table: self, delimiters: delimiters, placement: placement) {
+                return RenderedOutput(bytes: output, generation: generation)
             }
-            if let output { return RenderedOutput(bytes: output, generation: generation) }
+            if let output = renderFromSegments(template, delimiters: delimiters, placement: placement) {
+                return RenderedOutput(bytes: output, generation: generation)
+            }
         }
         return try CompiledTemplate(template, table: self, delimiters: delimiters, placement: placement)
             .render(with: self)
@@ -29,11 +31,26 @@ extension SecretTable {
         }
         return try result.get()
     }
+
+    /// Segments collected on the stack, then the shared render loop: exact size, and the
+    /// header guard applied where the placement puts it.
+    private func renderFromSegments(
+        _ template: UnsafeRawBufferPointer, delimiters: Delimiters, placement: Placement
+    ) -> [UInt8]? {
+        withUnsafeTemporaryAllocation(of: Segment.self, capacity: SegmentVisitor.capacity) { stack in
+            var visitor = SegmentVisitor(
+                table: self, source: template, guardedEnd: placement.guardedEnd(in: template), segments: stack)
+            TemplateScanner(source: template, delimiters: delimiters).scan(into: &visitor)
+            guard visitor.isRenderable else { return nil }
+            return SegmentRenderer.render(
+                UnsafeBufferPointer(rebasing: stack[..<visitor.count]), source: template, table: self)
+        }
+    }
 }
 
 /// Collects segments into a fixed stack buffer; gives up (to the compiled path) on any
 /// problem, unknown name, or more segments than fit.
-private struct OneShotVisitor: TemplateVisitor {
+private struct SegmentVisitor: TemplateVisitor {
     /// As many segments as fit in 1 KiB, the most `withUnsafeTemporaryAllocation` keeps on the
     /// stack without asking the system; past that it would allocate on the heap.
     static var capacity: Int { 1024 / MemoryLayout<Segment>.stride }

@@ -76,34 +76,20 @@ struct TemplateScanner {
         case problem(ScannedProblem, resume: Int)
     }
 
-    /// The common reference, `OPEN spaces? secrets.NAME spaces? CLOSE` in any case and with no
-    /// filter, read without the general parser: one 8-byte compare for `secrets.` and the name
-    /// eight bytes at a time. Nil sends the position to `reference(at:)`, which reads these the
-    /// same way and also handles filters, other text and problems.
     @inline(__always)
     private func plainReference(
         at start: Int, open: UnsafeRawBufferPointer, close: UnsafeRawBufferPointer
     ) -> (ScannedReference, end: Int)? {
-        var cursor = skipSpaces(from: start + open.count)
-        guard cursor + 8 <= source.count else { return nil }
-        let word = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: cursor, as: UInt64.self))
-        // "secrets." read little-endian; OR-ing 0x20 into the seven letters folds their case
-        // and turns no other byte into one of them. The word ends at '.', not a word byte.
-        guard word | 0x0020_2020_2020_2020 == 0x2E73_7465_7263_6573 else { return nil }
-        let nameStart = cursor + 8
-        let nameEnd = ASCII.nameRunEnd(in: source, from: nameStart)
-        guard nameEnd > nameStart, nameEnd - nameStart <= SecretName.maxLength else { return nil }
-        cursor = skipSpaces(from: nameEnd)
-        guard matches(close, at: cursor) else { return nil }
-        let end = cursor + close.count
-        return (ScannedReference(start: start, nameStart: nameStart, nameEnd: nameEnd, filters: FilterChain(), end: end), end)
+        guard let plain = PlainReference.read(in: source, afterOpen: start + open.count, close: close) else { return nil }
+        return (ScannedReference(start: start, nameStart: plain.nameStart, nameEnd: plain.nameEnd, filters: FilterChain(),
+                                 end: plain.end),
+                plain.end)
     }
 
     private func reference(at start: Int, open: UnsafeRawBufferPointer, close: UnsafeRawBufferPointer) -> Outcome {
-        var cursor = skipSpaces(from: start + open.count)
-        let wordStart = cursor
-        while cursor < source.count, ASCII.isWordByte(source[cursor]) { cursor += 1 }
-        guard isSecretsWord(wordStart..<cursor) else { return .notSecrets }
+        let wordStart = skipSpaces(from: start + open.count)
+        var cursor = ASCII.wordRunEnd(in: source, from: wordStart)
+        guard PlainReference.isSecretsWord(in: source, wordStart..<cursor) else { return .notSecrets }
 
         func fail(_ message: String, at resume: Int) -> Outcome {
             if resume >= source.count || source[resume] == ASCII.lf || source[resume] == ASCII.cr {
@@ -178,26 +164,12 @@ struct TemplateScanner {
 
     @inline(__always)
     private func matches(_ needle: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-        guard offset + needle.count <= source.count else { return false }
-        for index in 0..<needle.count where source[offset + index] != needle[index] { return false }
-        return true
+        ASCII.matches(needle, in: source, at: offset)
     }
 
     @inline(__always)
     private func skipSpaces(from start: Int) -> Int {
-        var cursor = start
-        while cursor < source.count, ASCII.isSpace(source[cursor]) { cursor += 1 }
-        return cursor
-    }
-
-    /// `secrets` in any case, as two overlapping 4-byte compares (`secr`, `rets`). OR-ing 0x20
-    /// folds a letter and never turns another word byte into one.
-    @inline(__always)
-    private func isSecretsWord(_ range: Range<Int>) -> Bool {
-        guard range.count == 7 else { return false }
-        let head = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt32.self))
-        let tail = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: range.lowerBound + 3, as: UInt32.self))
-        return head | 0x2020_2020 == 0x7263_6573 && tail | 0x2020_2020 == 0x7374_6572
+        ASCII.spacesEnd(in: source, from: start)
     }
 
     private func describe(_ byte: UInt8) -> String {

@@ -5,7 +5,7 @@ import Foundation
 struct SecretCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Create, list, show, rotate and delete secrets.",
-        subcommands: [Create.self, List.self, Show.self, Rotate.self, Delete.self])
+        subcommands: [Create.self, List.self, Show.self, Rotate.self, Rollback.self, Delete.self])
 
     /// Where a new value comes from: stdin (default), a file, or the server's generator.
     struct ValueOptions: ParsableArguments {
@@ -106,22 +106,74 @@ struct SecretCommand: AsyncParsableCommand {
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Give a secret a new value. The value comes from stdin unless --generate or --value-file.")
+            abstract: "Give one or many secrets new values, all in one step on every node.",
+            discussion: "With one name, the value comes from stdin unless --generate or --value-file. With several, "
+                + "give --values-file (a JSON object of name to value) or --generate (a value per secret). "
+                + "An unknown name or a bad value rejects the whole rotation and changes nothing.")
 
-        @Argument var name: String
+        @Argument(help: "The secrets to rotate.") var names: [String]
         @OptionGroup var value: ValueOptions
+        @Option(help: "A JSON file of name to new value, one entry per NAME.") var valuesFile: String?
+        @OptionGroup var wait: RotationWaitOptions
+
+        func validate() throws {
+            guard !names.isEmpty else { throw ValidationError("name at least one secret") }
+            if valuesFile != nil && (value.generate || value.valueFile != nil) {
+                throw ValidationError("give --values-file, --generate or --value-file, not several")
+            }
+            if names.count > 1 && valuesFile == nil && !value.generate {
+                throw ValidationError("with several names, give --values-file or --generate")
+            }
+        }
 
         func run() async throws {
-            let body = try value.body()
-            try await ClientRun.with { client in
-                let response = try ClientRun.expect(try await client.json(.PUT, "/v1/secrets/\(pathSegment(name))", body), 200)
-                let object = ClientRun.object(response)
-                Output.note("Rotated secret '\(object["name"] ?? name)' to version \(object["version"] ?? "?").")
-                if let generated = object["value"] as? String {
-                    Output.note("The generated value is shown this once:")
-                    Output.line(generated)
-                }
+            var body = wait.fields
+            if let valuesFile {
+                body["values"] = try Self.values(from: valuesFile, for: names)
+            } else if value.generate {
+                body["names"] = names
+                body["generate"] = value.length.map { ["length": $0] } ?? [:]
+            } else {
+                body["values"] = [names[0]: try value.body()["value"] as Any]
             }
+            try await RotationOutput.submit(body, json: wait.json)
+        }
+
+        /// The file's values, checked to name exactly the secrets on the command line.
+        static func values(from file: String, for names: [String]) throws -> [String: String] {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            guard let values = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                throw ValidationError("\(file) must hold a JSON object of secret name to value")
+            }
+            var strings: [String: String] = [:]
+            for (name, value) in values {
+                guard let text = value as? String else { throw ValidationError("the value for '\(name)' in \(file) must be a string") }
+                strings[name] = text
+            }
+            let listed = Set(names.map { $0.lowercased() })
+            let given = Set(strings.keys.map { $0.lowercased() })
+            if let missing = names.first(where: { !given.contains($0.lowercased()) }) {
+                throw ValidationError("\(file) has no value for '\(missing)'")
+            }
+            if let extra = strings.keys.sorted().first(where: { !listed.contains($0.lowercased()) }) {
+                throw ValidationError("\(file) has a value for '\(extra)', which is not named on the command line")
+            }
+            return strings
+        }
+    }
+
+    struct Rollback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give each secret its previous value again, as one more atomic rotation (new version numbers).",
+            discussion: "A secret without a previous version rejects the whole rollback.")
+
+        @Argument(help: "The secrets to roll back.") var names: [String]
+        @OptionGroup var wait: RotationWaitOptions
+
+        func run() async throws {
+            var body = wait.fields
+            body["rollback"] = names
+            try await RotationOutput.submit(body, json: wait.json)
         }
     }
 

@@ -1,0 +1,91 @@
+import CofferNode
+import CofferStore
+import Hummingbird
+
+/// `/v1/rotations`: rotate or roll back many secrets in one Raft entry, and follow a
+/// rotation until every member has applied it.
+struct RotationRoutes {
+    let node: Node
+    let auth: Authorization
+
+    struct Body: Decodable {
+        let values: [String: String]?
+        let names: [String]?
+        let generate: SecretRoutes.ValueRequest.Generate?
+        let rollback: [String]?
+        let waitMilliseconds: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case values, names, generate, rollback, waitMilliseconds = "wait_ms"
+        }
+
+        func request() throws -> RotationRequest {
+            let change: RotationRequest.Change
+            switch (values, names, generate, rollback) {
+            case (let values?, nil, nil, nil):
+                // Sorted, so the entry (and its audit lines) list secrets in a stable order.
+                change = .values(values.keys.sorted().map { RotationSpec(name: $0, value: .given(Array(values[$0]!.utf8))) })
+            case (nil, let names?, let generate?, nil):
+                let length = generate.length ?? ValueGenerator.defaultLength
+                change = .values(names.map { RotationSpec(name: $0, value: .generate(length: length)) })
+            case (nil, nil, nil, let names?):
+                change = .rollback(names: names)
+            default:
+                throw APIError.badRequest("give exactly one of 'values', 'names' with 'generate', or 'rollback'")
+            }
+            return RotationRequest(change: change, waitMilliseconds: waitMilliseconds ?? RotationRequest.defaultWaitMilliseconds)
+        }
+    }
+
+    struct View: Encodable {
+        struct Secret: Encodable {
+            let name: String
+            let version: UInt64
+        }
+
+        struct Member: Encodable {
+            let id: String
+            let state: String
+            let appliedIndex: UInt64?
+
+            enum CodingKeys: String, CodingKey {
+                case id, state, appliedIndex = "applied_index"
+            }
+        }
+
+        let id: String
+        let kind: String
+        let index: UInt64
+        let generation: UInt64
+        let secrets: [Secret]
+        let members: [Member]
+        let complete: Bool
+        /// Generated values, only in the answer that made them.
+        let values: [String: String]?
+
+        init(_ status: RotationStatus, generated: [String: [UInt8]] = [:]) {
+            id = status.id
+            kind = status.kind.rawValue
+            index = status.index
+            generation = status.generation
+            secrets = status.secrets.map { Secret(name: $0.name, version: $0.version) }
+            members = status.members.map { Member(id: $0.id, state: $0.state.rawValue, appliedIndex: $0.appliedIndex) }
+            complete = status.complete
+            values = generated.isEmpty ? nil : generated.mapValues(SecretRoutes.text)
+        }
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/v1/rotations") { request, _ in
+            let caller = try auth.require(.admin, for: request)
+            let body = try await JSONBody.decode(Body.self, from: request)
+            let reply = try await node.perform(.rotation(try body.request(), actor: caller.actor))
+            guard let status = reply.rotation else { throw ServiceError.unavailable("the leader sent no rotation status") }
+            return try JSONBody.response(View(status, generated: reply.generated))
+        }
+        router.get("/v1/rotations/{id}") { request, context in
+            _ = try auth.require(.admin, .audit, for: request)
+            return try JSONBody.response(View(try await node.rotationStatus(id: try context.parameters.require("id"))))
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import CofferCrypto
+import CofferStore
+import Foundation
+import Raft
+import Resolver
+
+/// A rotation as the operator follows it: what it changed, at which log index and table
+/// generation, and whether each member has applied it yet.
+public struct RotationStatus: Codable, Sendable {
+    public enum State: String, Codable, Sendable {
+        /// The member reported an applied index at or past the rotation: its renders use the new values.
+        case applied
+        /// In contact with the leader, not there yet.
+        case pending
+        /// The leader has not heard from it for an election timeout (down or cut off).
+        case unreachable
+    }
+
+    public struct Member: Codable, Sendable {
+        public let id: String
+        public var state: State
+        public var appliedIndex: UInt64?
+    }
+
+    public let id: String
+    public let kind: RotationRecord.Kind
+    public let index: UInt64
+    /// The table generation that first held the rotation on the node that answered.
+    public var generation: UInt64
+    public let secrets: [RotationRecord.Item]
+    public var members: [Member]
+
+    public var complete: Bool { !members.isEmpty && members.allSatisfy { $0.state == .applied } }
+}
+
+extension Node {
+    /// On the leader: seals the new (or previous) values, proposes them as one entry, and
+    /// waits, up to the request's bound, for every member to apply it.
+    func executeRotation(_ request: RotationRequest, actor: Actor, at now: Int64, into reply: inout WriteReply) async throws {
+        guard (0...RotationRequest.maxWaitMilliseconds).contains(request.waitMilliseconds) else {
+            throw ServiceError.invalid("wait_ms must be 0 to \(RotationRequest.maxWaitMilliseconds)")
+        }
+        let id = RotationGenerations.newID()
+        let command: Command
+        switch request.change {
+        case .values(let specs):
+            let (items, generated) = try sealRotation(specs)
+            reply.generated = generated
+            command = .rotateSecrets(id: id, items: items, at: now, by: actor)
+        case .rollback(let names):
+            command = .rollbackSecrets(id: id, items: try sealRollback(names), at: now, by: actor)
+        }
+        let outcome = try await submit(command, into: &reply)
+        guard case .secretsRotated(let records) = outcome else { throw ServiceError.unavailable("unexpected outcome") }
+        reply.records = records
+        reply.rotationID = id
+        let kind: RotationRecord.Kind = if case .rollbackSecrets = command { .rollback } else { .rotate }
+        var status = RotationStatus(
+            id: id, kind: kind, index: reply.index, generation: rotationGenerations.generation(of: reply.index, current: catalog.current.generation),
+            secrets: records.map { .init(name: $0.name, version: $0.currentVersion) }, members: [])
+        status.members = await waitForMembers(index: reply.index, milliseconds: request.waitMilliseconds)
+        reply.rotation = status
+        logger.info("secrets rotated", metadata: [
+            "rotation": "\(id)", "kind": "\(kind.rawValue)", "count": "\(records.count)", "by": "\(actor.tokenID)",
+            "complete": "\(status.complete)",
+        ])
+    }
+
+    /// Checks and seals every item before anything is proposed: one bad item rejects all.
+    func sealRotation(_ items: [RotationSpec]) throws -> ([RotationItem], [String: [UInt8]]) {
+        try checkRotationSize(items.map(\.name))
+        var sealed: [RotationItem] = []
+        var generated: [String: [UInt8]] = [:]
+        for item in items {
+            let record = try existingSecret(item.name)
+            let plaintext = try Self.materialize(item.value)
+            let version = record.currentVersion + 1
+            let value = try plaintext.withUnsafeBytes {
+                try Envelope.seal($0, name: record.name, version: version, with: keyspace.masterKey)
+            }
+            sealed.append(RotationItem(name: record.name, version: version, value: value))
+            if item.value.isGenerated { generated[record.name] = plaintext.withUnsafeBytes { Array($0) } }
+        }
+        return (sealed, generated)
+    }
+
+    /// Each secret's previous value, resealed as its next version.
+    func sealRollback(_ names: [String]) throws -> [RotationItem] {
+        try checkRotationSize(names)
+        var sealed: [RotationItem] = []
+        for name in names {
+            let record = try existingSecret(name)
+            let previous = record.currentVersion - 1
+            guard previous >= 1, let old = try keyspace.sealedValue(named: record.name, version: previous) else {
+                throw ServiceError.conflict("secret '\(record.name)' has no previous version to roll back to")
+            }
+            let plaintext = try Envelope.open(old, name: record.name, version: previous, with: keyspace.masterKey)
+            let version = record.currentVersion + 1
+            let value = try plaintext.withUnsafeBytes {
+                try Envelope.seal($0, name: record.name, version: version, with: keyspace.masterKey)
+            }
+            sealed.append(RotationItem(name: record.name, version: version, value: value))
+        }
+        return sealed
+    }
+
+    private func checkRotationSize(_ names: [String]) throws {
+        guard !names.isEmpty else { throw ServiceError.invalid("a rotation names at least one secret") }
+        guard names.count <= RotationRequest.maxSecrets else {
+            throw ServiceError.tooLarge("a rotation changes at most \(RotationRequest.maxSecrets) secrets")
+        }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name.lowercased()).inserted {
+            throw ServiceError.invalid("secret '\(name)' is listed twice in one rotation")
+        }
+    }
+
+    private func existingSecret(_ name: String) throws -> SecretRecord {
+        guard SecretName.isValid(name) else { throw ServiceError.invalid("invalid secret name: \(SecretName.rule)") }
+        guard let record = try keyspace.secret(named: name) else { throw ServiceError.notFound("no secret named '\(name)'") }
+        return record
+    }
+
+    // MARK: Status
+
+    /// A rotation's status from any member: the leader answers (it knows every member's
+    /// applied index); this node adds what it knows of itself.
+    public func rotationStatus(id: String) async throws -> RotationStatus {
+        guard RotationGenerations.isValidID(id) else { throw ServiceError.notFound("no rotation with that id (ids look like rot_ and 16 hex digits)") }
+        if status.isLeader { return try leaderRotationStatus(id: id) }
+        let reply = try await perform(.rotationStatus(id: id))
+        guard let rotation = reply.rotation else { throw ServiceError.unavailable("the leader sent no rotation status") }
+        return rotation
+    }
+
+    func leaderRotationStatus(id: String) throws -> RotationStatus {
+        guard status.isLeader else { throw CommandLogError.dropped }
+        guard RotationGenerations.isValidID(id), let record = try keyspace.rotation(id: id) else {
+            throw ServiceError.notFound("no rotation with id '\(id)'")
+        }
+        return RotationStatus(
+            id: record.id, kind: record.kind, index: record.index,
+            generation: rotationGenerations.generation(of: record.index, current: catalog.current.generation),
+            secrets: record.secrets, members: memberStates(index: record.index) ?? [])
+    }
+
+    /// A status the leader sent, with this node's own view: its generation, and itself as
+    /// applied once it is (it answers only after applying the entry).
+    func localView(of rotation: RotationStatus) -> RotationStatus {
+        let applied = status.applied
+        guard applied >= rotation.index else { return rotation }
+        var view = rotation
+        view.generation = rotationGenerations.generation(of: rotation.index, current: catalog.current.generation)
+        for offset in view.members.indices where view.members[offset].id == config.nodeID {
+            view.members[offset].state = .applied
+            view.members[offset].appliedIndex = max(view.members[offset].appliedIndex ?? 0, applied)
+        }
+        return view
+    }
+
+    /// Polls the leader's view until every member has applied, or the bound passes. A member
+    /// already silent when the wait began (down or cut off) is not waited for; one that falls
+    /// silent during it (busy applying a large entry, say) is, up to the bound.
+    func waitForMembers(index: UInt64, milliseconds: Int) async -> [RotationStatus.Member] {
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        // `submit` returned: the entry is applied and its table installed here.
+        var states = memberStates(index: index, installedHere: index) ?? []
+        let silentAtStart = Set(states.filter { $0.state == .unreachable }.map(\.id))
+        while states.contains(where: { $0.state != .applied && !silentAtStart.contains($0.id) }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+            guard let fresh = memberStates(index: index, installedHere: index) else { break }
+            states = fresh
+        }
+        return states
+    }
+
+    /// Leader only: every member of the configuration, by name, against `index`. The
+    /// leader's own applied index is the published one (set after the table swap), or
+    /// `installedHere` when the caller knows its table holds that index already.
+    func memberStates(index: UInt64, installedHere: UInt64 = 0) -> [RotationStatus.Member]? {
+        let status = self.status
+        guard status.isLeader else { return nil }
+        let ids = Set(status.voters + status.learners)
+        return members.filter { ids.contains(MemberID.raftID($0.id)) }.map { member in
+            let id = MemberID.raftID(member.id)
+            let applied = id == raftID ? max(status.applied, installedHere) : status.activity[id]?.applied
+            let state: RotationStatus.State
+            if let applied, applied >= index {
+                state = .applied
+            } else if let activity = status.activity[id], activity.ticksSinceHeard <= status.unreachableAfterTicks {
+                state = .pending
+            } else {
+                state = .unreachable
+            }
+            return RotationStatus.Member(id: member.id, state: state, appliedIndex: applied)
+        }
+    }
+}
+
+/// Which table generation first held each recent rotation on this node (generations are
+/// per node: each names the last entry of the batch that installed the table).
+final class RotationGenerations: Sendable {
+    private static let kept = 4_096
+    private let recent = Locked<[(index: UInt64, generation: UInt64)]>([])
+
+    static func newID() -> String { "rot_" + Tokens.hex(SecureRandom.bytes(8)) }
+
+    static func isValidID(_ id: String) -> Bool {
+        id.count == 20 && id.hasPrefix("rot_") && id.dropFirst(4).allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// Called after each applied batch's table swap.
+    func record(_ applied: [AppliedCommand], generation: UInt64) {
+        let rotations = applied.filter { if case .success(.secretsRotated) = $0.result { true } else { false } }
+        guard !rotations.isEmpty else { return }
+        recent.withLock { recent in
+            for rotation in rotations { recent.append((rotation.index, generation)) }
+            if recent.count > Self.kept { recent.removeFirst(recent.count - Self.kept) }
+        }
+    }
+
+    /// The generation that first held the rotation at `index`; for an older one (or one
+    /// that arrived in a snapshot), the current generation, which holds it too.
+    func generation(of index: UInt64, current: UInt64) -> UInt64 {
+        recent.withLock { recent in recent.last { $0.index == index }?.generation } ?? current
+    }
+}
