@@ -36,7 +36,7 @@ END {
         row(k " load generator CPU %", field(c, "loadgen_cpu_pct"), field(e, "loadgen_cpu_pct"))
         cs = field(c, "server_cpu_s"); es = field(e, "server_cpu_s")
         cn = field(c, "ops"); en = field(e, "ops")
-        row(k " server CPU µs/op", (cn > 0 ? sprintf("%.0f", 1e6 * cs / cn) : ""), (en > 0 ? sprintf("%.0f", 1e6 * es / en) : ""))
+        row(k " server CPU us/op", (cn > 0 ? sprintf("%.0f", 1e6 * cs / cn) : ""), (en > 0 ? sprintf("%.0f", 1e6 * es / en) : ""))
         if (field(c, "errors") + 0 > 0 || field(e, "errors") + 0 > 0) row(k " errors", field(c, "errors"), field(e, "errors"))
     }
     for (t = 0; t < 2; t++) {

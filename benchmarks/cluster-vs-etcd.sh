@@ -13,6 +13,8 @@
 #   EQUAL_TICK_MS=100 EQUAL_ELECTION_TICKS=10   the "equal timings" for both systems
 #                    (heartbeat = one tick; etcd: --heartbeat-interval, --election-timeout)
 #   SKIP="failover rotation"   sections to leave out
+#   COFFER_BIN=path  measure this coffer binary instead of building .build/release/coffer
+#   KEEP_RESULTS=file  keep the raw results (one line per run) there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -41,9 +43,12 @@ work=$(mktemp -d /tmp/cluster-vs-etcd.XXXXXX)
 results=$work/results
 : >"$results"
 coffer_pids=() etcd_pids=()
+gone() { # waits (up to 10 s) until process $1 has exited
+    for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done; }
 cleanup() {
     for pid in "${coffer_pids[@]}" "${etcd_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for pid in "${coffer_pids[@]}" "${etcd_pids[@]}"; do gone "$pid"; done
+    if [ -n "${KEEP_RESULTS:-}" ]; then cp "$results" "$KEEP_RESULTS"; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -51,8 +56,12 @@ trap cleanup EXIT
 # --- Builds, each under the lock: release coffer, and the Go load generator in GOPATH mode
 # against Debian's Go sources of the etcd client (offline).
 echo "building coffer (release) and benchmarks/loadgen ..."
-flock "$lock" swift build -c release --product coffer >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-coffer=$root/.build/release/coffer
+if [ -n "${COFFER_BIN:-}" ]; then
+    coffer=$(realpath "$COFFER_BIN")
+else
+    flock "$lock" swift build -c release --product coffer >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+    coffer=$root/.build/release/coffer
+fi
 loadgen=$work/loadgen
 flock "$lock" env GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$loadgen" ./benchmarks/loadgen
 
@@ -78,6 +87,7 @@ set_coffer_timings() { # TICK_MS ELECTION_TICKS, or "default"
 start_coffer_node() {
     "$coffer" server --config "$dir/node$1/config" >>"$dir/node$1/log" 2>&1 9>&- &
     coffer_pids[$1]=$!
+    disown $! # killed on purpose later: no job-control message
 }
 curl_coffer() { # PORT PATH -> HTTP status
     curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$dir/ca.pem" \
@@ -95,7 +105,7 @@ wait_coffer() { # every node answers /v1/cluster (tokens bootstrapped) and names
     done
     echo "the Coffer cluster did not come up; see $dir/node*/log" >&2; exit 1
 }
-stop_coffer() { for i in 1 2 3; do kill "${coffer_pids[$i]}" 2>/dev/null || true; wait "${coffer_pids[$i]}" 2>/dev/null || true; done; }
+stop_coffer() { for i in 1 2 3; do kill "${coffer_pids[$i]}" 2>/dev/null || true; gone "${coffer_pids[$i]}"; done; }
 start_coffer() { for i in 1 2 3; do start_coffer_node $i; done; wait_coffer; }
 
 # --- etcd: three members, client and peer TLS with client certificates.
@@ -114,6 +124,7 @@ start_etcd_node() {
         --peer-cert-file "$dir/node$i/node.pem" --peer-key-file "$dir/node$i/node.key" --peer-trusted-ca-file "$dir/ca.pem" \
         --peer-client-cert-auth --logger zap --log-outputs stderr "${etcd_args[@]}" >>"$work/etcd/e$i.log" 2>&1 9>&- &
     etcd_pids[$i]=$!
+    disown $!
 }
 etcdctl_() {
     ETCDCTL_API=3 etcdctl --endpoints "https://$endpoints_etcd" --cacert "$dir/ca.pem" --cert "$dir/node1/node.pem" \
@@ -126,7 +137,7 @@ wait_etcd() {
     done
     echo "the etcd cluster did not come up; see $work/etcd/*.log" >&2; exit 1
 }
-stop_etcd() { for i in 1 2 3; do kill "${etcd_pids[$i]}" 2>/dev/null || true; wait "${etcd_pids[$i]}" 2>/dev/null || true; done; }
+stop_etcd() { for i in 1 2 3; do kill "${etcd_pids[$i]}" 2>/dev/null || true; gone "${etcd_pids[$i]}"; done; }
 start_etcd() { mkdir -p "$work/etcd"; for i in 1 2 3; do start_etcd_node $i; done; wait_etcd; }
 endpoints_etcd_csv=$endpoints_etcd
 endpoints_etcd="${endpoints_etcd//,/,https://}"
@@ -181,12 +192,12 @@ failover_trials() { # system label
         if [ "$system" = coffer ]; then
             line=$(coffer_gen -token-file "$dir/admin.token" -op failover -pids "$(pids "${coffer_pids[@]}")")
             local k; k=$(( $(sed -n 's/.*killed=\([0-9]\).*/\1/p' <<<"$line") + 1 ))
-            wait "${coffer_pids[$k]}" 2>/dev/null || true
+            gone "${coffer_pids[$k]}"
             start_coffer_node "$k"; wait_coffer
         else
-            line=$(etcd_gen -op failover -pids "$(pids "${etcd_pids[@]}")")
+            line=$(etcd_gen -op failover -pids "$(pids "${etcd_pids[@]}")" 2>>"$work/loadgen.err")
             local k; k=$(( $(sed -n 's/.*killed=\([0-9]\).*/\1/p' <<<"$line") + 1 ))
-            wait "${etcd_pids[$k]}" 2>/dev/null || true
+            gone "${etcd_pids[$k]}"
             start_etcd_node "$k"; wait_etcd
         fi
         record "failover $label $system trial=$t" "$line"
