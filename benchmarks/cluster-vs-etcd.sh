@@ -205,7 +205,7 @@ failover_trials() { # system label
     done
 }
 if [[ " $SKIP " != *" failover "* ]]; then
-    echo "failover at default timings (Coffer: 50 ms tick, election 10-20 ticks; etcd: 100 ms heartbeat, 1000 ms election) ..."
+    echo "failover at default timings (Coffer: 25 ms tick, election 10-20 ticks; etcd: 100 ms heartbeat, 1000 ms election) ..."
     exec 9>"$lock"; flock 9; failover_trials coffer default; failover_trials etcd default; flock -u 9
     echo "failover at equal timings (heartbeat $EQUAL_TICK_MS ms, election $((EQUAL_TICK_MS * EQUAL_ELECTION_TICKS)) ms on both) ..."
     stop_coffer; set_coffer_timings "$EQUAL_TICK_MS" "$EQUAL_ELECTION_TICKS"; start_coffer
