@@ -180,8 +180,15 @@ throughput() {
         record "read $mode etcd" "$(etcd_gen -op get $flag -c "$READ_C" -n 1000000 -d "$DURATION" -server-pids "$(pids "${etcd_pids[@]}")")"
     done
 }
+terms() { # the current term of each cluster: a change means a leader was lost under load
+    echo "coffer=$(curl -s --max-time 2 --cacert "$dir/ca.pem" -H "Authorization: Bearer $(cat "$dir/admin.token")" \
+        "https://127.0.0.1:$api/v1/cluster" | jq '[.members[].term // 0] | max')" \
+        "etcd=$(etcdctl_ endpoint status --cluster -w json | jq '[.[].Status.raft_term] | max')"
+}
 # Held on fd 9 (closed for the cluster processes, which must not inherit the lock).
+before=$(terms)
 exec 9>"$lock"; flock 9; throughput; flock -u 9
+echo "raft terms before and after the throughput runs: $before / $(terms)"
 
 # --- Failover: kill -9 of the leader to the first acknowledged write, TRIALS per system
 # and timing. The killed member is restarted and caught up before the next trial.

@@ -263,6 +263,7 @@ public final class RaftDriver: @unchecked Sendable {
         // §10.2.1): it counts itself towards a commit only once this Ready is persisted,
         // because acknowledgements are stepped on this thread after `process` returns.
         let sendEarly = raft.role == .leader
+            && ready.hardState.map { $0.term == durableTerm && $0.vote == durableVote } ?? true
         if sendEarly {
             for message in ready.messages where message.kind == .append || message.kind == .heartbeat {
                 send(message.to, RaftWire.encode(message))
