@@ -155,7 +155,7 @@ leader_endpoint() { # system -> the leader's endpoint, so writes go straight to 
             | sed 's|https://||'
     fi
 }
-record() { echo "$1 $2" >>"$results"; echo "  $1: $2"; }
+record() { echo "$1: $2" >>"$results"; echo "  $1: $2"; }
 
 set_coffer_timings default; set_etcd_timings default
 echo "starting both clusters (work dir $work) ..."
@@ -183,7 +183,7 @@ throughput() {
 terms() { # the current term of each cluster: a change means a leader was lost under load
     echo "coffer=$(curl -s --max-time 2 --cacert "$dir/ca.pem" -H "Authorization: Bearer $(cat "$dir/admin.token")" \
         "https://127.0.0.1:$api/v1/cluster" | jq '[.members[].term // 0] | max')" \
-        "etcd=$(etcdctl_ endpoint status --cluster -w json | jq '[.[].Status.raft_term] | max')"
+        "etcd=$(etcdctl_ endpoint status --cluster -w json | jq '[.[].Status.header.raft_term] | max')"
 }
 # Held on fd 9 (closed for the cluster processes, which must not inherit the lock).
 before=$(terms)
