@@ -29,7 +29,7 @@ SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
 # --- What is missing gets installed (Debian packages only; no other network use).
 missing=()
-for package in etcd-server etcd-client golang-go golang-etcd-server-dev jq curl openssl; do
+for package in etcd-server etcd-client golang-go golang-etcd-server-dev jq curl openssl iproute2; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -65,7 +65,14 @@ fi
 loadgen=$work/loadgen
 flock "$lock" env GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$loadgen" ./benchmarks/loadgen
 
-api=$((20000 + RANDOM % 20000)); peer=$((api + 100)); eclient=$((api + 200)); epeer=$((api + 300))
+# Twelve ports below the kernel's ephemeral range (32768 and up), so that no outgoing
+# connection of another program holds one of them, and none of them listening already.
+for _ in $(seq 50); do
+    api=$((20000 + RANDOM % 12000))
+    taken=$(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://' | grep -cxE "$api|$((api+1))|$((api+2))|$((api+100))|$((api+101))|$((api+102))|$((api+200))|$((api+201))|$((api+202))|$((api+300))|$((api+301))|$((api+302))" || true)
+    [ "$taken" = 0 ] && break
+done
+peer=$((api + 100)); eclient=$((api + 200)); epeer=$((api + 300))
 endpoints_coffer="127.0.0.1:$api,127.0.0.1:$((api + 1)),127.0.0.1:$((api + 2))"
 endpoints_etcd="127.0.0.1:$eclient,127.0.0.1:$((eclient + 1)),127.0.0.1:$((eclient + 2))"
 dir=$work/coffer
@@ -94,7 +101,8 @@ curl_coffer() { # PORT PATH -> HTTP status
         -H "Authorization: Bearer $(cat "$dir/admin.token")" "https://127.0.0.1:$1$2" || true
 }
 wait_coffer() { # every node answers /v1/cluster (tokens bootstrapped) and names a leader
-    for _ in $(seq 300); do
+    local deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ]; do
         local ok=1
         for i in 1 2 3; do
             curl -s --max-time 2 --cacert "$dir/ca.pem" -H "Authorization: Bearer $(cat "$dir/admin.token")" \
@@ -131,7 +139,8 @@ etcdctl_() {
         --key "$dir/node1/node.key" --command-timeout 2s "$@"
 }
 wait_etcd() {
-    for _ in $(seq 300); do
+    local deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ]; do
         etcdctl_ endpoint status --cluster -w json 2>/dev/null | jq -e 'length == 3 and all(.Status.leader != 0)' >/dev/null && return 0
         sleep 0.1
     done
