@@ -42,7 +42,10 @@ public final class RaftDriver: @unchecked Sendable {
     private var reads: [UInt64: Pending<UInt64>] = [:]
     private var confirmedReads: [(index: UInt64, pending: Pending<UInt64>)] = []
     private var appliedWaiters: [(index: UInt64, pending: Pending<UInt64>)] = []
-    private var nextReadContext: UInt64 = 1
+    // Random start: the leader keeps one pending ReadIndex per context, whichever member sent
+    // it, so members counting from the same start dropped each other's reads (a render then
+    // waited out its timeout).
+    private var nextReadContext = UInt64.random(in: 1 ... .max / 2)
     private var lastSnapshotIndex: UInt64
     private var durableTerm: UInt64
     private var durableVote: NodeID
