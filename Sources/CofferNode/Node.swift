@@ -136,8 +136,8 @@ public final class Node: Sendable {
     /// it is applied here too.
     public func perform(_ request: WriteRequest) async throws -> WriteReply {
         var lastError: any Error = CommandLogError.noLeader
-        for attempt in 0..<20 {
-            if attempt > 0 { try await Task.sleep(for: .milliseconds(100)) }
+        for attempt in 0..<100 {
+            if attempt > 0 { try await Task.sleep(for: .milliseconds(20)) }
             let status = self.status
             if status.isLeader {
                 do {

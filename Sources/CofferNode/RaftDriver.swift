@@ -10,7 +10,10 @@ import Synchronization
 /// LMDB write transaction, then sends the Ready's messages.
 public final class RaftDriver: @unchecked Sendable {
     public struct Settings: Sendable {
-        public var tick: Duration = .milliseconds(50)
+        /// Heartbeats every tick; elections after 10-20 ticks (250-500 ms) without one, so a
+        /// dead leader is replaced in about half a second. The driver ticks at most once per
+        /// loop, so a stall of its own thread never fires an election by itself.
+        public var tick: Duration = .milliseconds(25)
         public var electionTicks = 10
         public var heartbeatTicks = 1
         /// Take a snapshot after this many applied entries, keeping this many behind it.
@@ -39,8 +42,13 @@ public final class RaftDriver: @unchecked Sendable {
     private var reads: [UInt64: Pending<UInt64>] = [:]
     private var confirmedReads: [(index: UInt64, pending: Pending<UInt64>)] = []
     private var appliedWaiters: [(index: UInt64, pending: Pending<UInt64>)] = []
-    private var nextReadContext: UInt64 = 1
+    // Random start: the leader keeps one pending ReadIndex per context, whichever member sent
+    // it, so members counting from the same start dropped each other's reads (a render then
+    // waited out its timeout).
+    private var nextReadContext = UInt64.random(in: 1 ... .max / 2)
     private var lastSnapshotIndex: UInt64
+    private var durableTerm: UInt64
+    private var durableVote: NodeID
     private let published: Mutex<DriverStatus>
 
     private enum Input {
@@ -73,6 +81,7 @@ public final class RaftDriver: @unchecked Sendable {
         config.applied = try keyspace.appliedIndex
         raft = Raft(config: config, storage: storage, rng: SplitMix64(seed: seed))
         lastSnapshotIndex = storage.snapshot().metadata.index
+        (durableTerm, durableVote) = (storage.hardState().term, storage.hardState().vote)
         published = Mutex(DriverStatus(id: id))
         publishStatus()
     }
@@ -165,7 +174,16 @@ public final class RaftDriver: @unchecked Sendable {
                 failAll(CommandLogError.stopped)
                 return
             }
-            for input in inputs { handle(input) }
+            var batch: [(ProposalID, [UInt8], Pending<AppliedCommand>)] = []
+            for input in inputs {
+                if case .propose(let proposalID, let data, let pending) = input {
+                    batch.append((proposalID, data, pending))
+                    continue
+                }
+                propose(&batch)
+                handle(input)
+            }
+            propose(&batch)
             if clock.now >= nextTick {
                 raft.tick()
                 nextTick = clock.now + settings.tick
@@ -177,6 +195,23 @@ public final class RaftDriver: @unchecked Sendable {
                 raft.advance(ready)
             }
             publishStatus()
+        }
+    }
+
+    /// Proposes the writes that arrived together as one append (group commit): they share one
+    /// Ready, so one disk commit and one message per follower.
+    private func propose(_ batch: inout [(ProposalID, [UInt8], Pending<AppliedCommand>)]) {
+        guard !batch.isEmpty else { return }
+        defer { batch.removeAll(keepingCapacity: true) }
+        do {
+            var index = try raft.propose(batch: batch.map(\.1))
+            for (proposalID, _, pending) in batch {
+                pending.index = index
+                proposals[proposalID] = pending
+                index += 1
+            }
+        } catch {
+            for (_, _, pending) in batch { pending.fail(CommandLogError.dropped) }
         }
     }
 
@@ -227,8 +262,22 @@ public final class RaftDriver: @unchecked Sendable {
             proposalAt[entry.index] = proposalID
         }
         let lastCommitted = ready.committedEntries.last?.index ?? 0
+        // A leader sends its appends while it writes them to its own disk (Raft thesis
+        // §10.2.1): it counts itself towards a commit only once this Ready is persisted,
+        // because acknowledgements are stepped on this thread after `process` returns.
+        let sendEarly = raft.role == .leader
+            && ready.hardState.map { $0.term == durableTerm && $0.vote == durableVote } ?? true
+        if sendEarly {
+            for message in ready.messages where message.kind == .append || message.kind == .heartbeat {
+                send(message.to, RaftWire.encode(message))
+            }
+        }
+        // Applying entries that are already durable in the log can be redone after a power
+        // loss, so such a transaction need not wait for its meta page to reach the disk.
+        let redoable = ready.entries.isEmpty && (ready.snapshot?.isEmpty ?? true)
+            && ready.hardState.map { $0.term == durableTerm && $0.vote == durableVote } ?? true
         let results: [AppliedCommand] = fatalOnFailure("persist a Ready and apply committed entries") {
-            try keyspace.environment.write { txn in
+            try keyspace.environment.write(deferringMetaSync: redoable) { txn in
                 if let snapshot = ready.snapshot, !snapshot.isEmpty {
                     try storage.install(snapshot, in: txn)
                     try keyspace.restore(snapshot: snapshot.data, appliedIndex: snapshot.metadata.index, in: txn)
@@ -239,8 +288,11 @@ public final class RaftDriver: @unchecked Sendable {
                 return try keyspace.apply(commands, upTo: lastCommitted, in: txn)
             }
         }
+        if let hard = ready.hardState { (durableTerm, durableVote) = (hard.term, hard.vote) }
         // Persisted: now the messages may promise it.
-        for message in ready.messages { send(message.to, RaftWire.encode(message)) }
+        for message in ready.messages where !(sendEarly && (message.kind == .append || message.kind == .heartbeat)) {
+            send(message.to, RaftWire.encode(message))
+        }
 
         let snapshotInstalled = ready.snapshot.map { !$0.isEmpty } ?? false
         if let snapshot = ready.snapshot, snapshotInstalled {
