@@ -41,7 +41,10 @@ struct RenderRoute {
         }
         let template = try await JSONBody.collect(request)
         let result = template.withUnsafeReadableBytes { bytes in
-            Result { () throws(TemplateError) in try node.render(bytes, delimiters: delimiters, placement: placement) }
+            Result { () throws(TemplateError) -> (body: ByteBuffer, generation: UInt64) in
+                let output = try node.render(bytes, delimiters: delimiters, placement: placement)
+                return (output.withUnsafeBytes { ByteBuffer(bytes: $0) }, output.generation)
+            }
         }
         switch result {
         case .success(let output):
@@ -49,7 +52,7 @@ struct RenderRoute {
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/octet-stream", .cofferGeneration: String(output.generation)],
-                body: .init(byteBuffer: ByteBuffer(bytes: output.bytes)))
+                body: .init(byteBuffer: output.body))
         case .failure(let error):
             failures.increment()
             return try JSONBody.response(TemplateErrorsResponse(errors: error.problems.map(TemplateErrorsResponse.Item.init)),

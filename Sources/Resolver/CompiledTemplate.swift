@@ -44,6 +44,10 @@ public struct CompiledTemplate: Sendable {
     /// Renders with `table`, which must come from the catalog the template was compiled with.
     /// Throws, rendering nothing, if a referenced secret is gone or a value is unsafe where it lands.
     public func render(with table: SecretTable) throws(TemplateError) -> RenderedOutput {
+        RenderedOutput(adopting: try rawRender(with: table), generation: table.generation)
+    }
+
+    func rawRender(with table: SecretTable) throws(TemplateError) -> RawOutput {
         precondition(table.catalogID == catalogID, "a template renders only with tables of the catalog it was compiled with")
         let output = source.bytes.withUnsafeBytes { bytes in
             segments.withUnsafeBufferPointer { segments in
@@ -51,7 +55,7 @@ public struct CompiledTemplate: Sendable {
             }
         }
         guard let output else { throw TemplateError(problems: problems(with: table)) }
-        return RenderedOutput(bytes: output, generation: table.generation)
+        return output
     }
 
     /// The slow path of a failed render: every reference that cannot be rendered, and why.
@@ -71,12 +75,6 @@ public struct CompiledTemplate: Sendable {
             }
         }
     }
-}
-
-/// The result of a render: the bytes and the generation of the table they came from.
-public struct RenderedOutput: Sendable {
-    public let bytes: [UInt8]
-    public let generation: UInt64
 }
 
 /// A Secrets reference as written in a template.

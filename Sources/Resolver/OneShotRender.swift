@@ -11,32 +11,38 @@ extension SecretTable {
     public func render(
         _ template: UnsafeRawBufferPointer, delimiters: Delimiters = .braces, placement: Placement = .body
     ) throws(TemplateError) -> RenderedOutput {
-        if template.count <= CompiledTemplate.maxSourceCount {
-            if let output = StreamingRender.render(template, table: self, delimiters: delimiters, placement: placement) {
-                return RenderedOutput(bytes: output, generation: generation)
-            }
-            if let output = renderFromSegments(template, delimiters: delimiters, placement: placement) {
-                return RenderedOutput(bytes: output, generation: generation)
-            }
-        }
-        return try CompiledTemplate(template, table: self, delimiters: delimiters, placement: placement)
-            .render(with: self)
+        RenderedOutput(adopting: try rawRender(template, delimiters: delimiters, placement: placement), generation: generation)
     }
 
     public func render(
         _ template: [UInt8], delimiters: Delimiters = .braces, placement: Placement = .body
     ) throws(TemplateError) -> RenderedOutput {
         let result = template.withUnsafeBytes { bytes in
-            Result { () throws(TemplateError) in try render(bytes, delimiters: delimiters, placement: placement) }
+            Result { () throws(TemplateError) in try rawRender(bytes, delimiters: delimiters, placement: placement) }
         }
-        return try result.get()
+        return RenderedOutput(adopting: try result.get(), generation: generation)
+    }
+
+    private func rawRender(
+        _ template: UnsafeRawBufferPointer, delimiters: Delimiters, placement: Placement
+    ) throws(TemplateError) -> RawOutput {
+        if template.count <= CompiledTemplate.maxSourceCount {
+            if let output = StreamingRender.render(template, table: self, delimiters: delimiters, placement: placement) {
+                return output
+            }
+            if let output = renderFromSegments(template, delimiters: delimiters, placement: placement) {
+                return output
+            }
+        }
+        return try CompiledTemplate(template, table: self, delimiters: delimiters, placement: placement)
+            .rawRender(with: self)
     }
 
     /// Segments collected on the stack, then the shared render loop: exact size, and the
     /// header guard applied where the placement puts it.
     private func renderFromSegments(
         _ template: UnsafeRawBufferPointer, delimiters: Delimiters, placement: Placement
-    ) -> [UInt8]? {
+    ) -> RawOutput? {
         withUnsafeTemporaryAllocation(of: Segment.self, capacity: SegmentVisitor.capacity) { stack in
             var visitor = SegmentVisitor(
                 table: self, source: template, guardedEnd: placement.guardedEnd(in: template), segments: stack)

@@ -33,7 +33,7 @@ enum SegmentRenderer {
     @inline(__always)
     static func render(
         _ segments: UnsafeBufferPointer<Segment>, source: UnsafeRawBufferPointer, table: SecretTable
-    ) -> [UInt8]? {
+    ) -> RawOutput? {
         let entries = table.entries
         let slotCount = table.values.count
         var total = 0
@@ -47,10 +47,12 @@ enum SegmentRenderer {
             guard entry.isPresent, !(segment.guarded && entry.breaksHeaderLine) else { return nil }
             total &+= encodedCount(entry, segment.filters)
         }
-        if total == 0 { return [] }
-        var output: [UInt8] = []
-        output.append(contentsOf: OutputWriter(count: total, segments: segments, source: source, entries: entries))
-        return output
+        let start = RenderedOutput.allocate(total)
+        if let start {
+            let end = fill(start, segments: segments, source: source, entries: entries)
+            precondition(start.distance(to: end) == total, "a render wrote other than its size")
+        }
+        return RawOutput(start: start, count: total)
     }
 
     /// Fills `out`, which has room for exactly the output, from checked segments.
@@ -71,35 +73,6 @@ enum SegmentRenderer {
             }
         }
         return out
-    }
-
-    /// The render as a sequence that writes itself straight into an array's new storage.
-    ///
-    /// `[UInt8](unsafeUninitializedCapacity:)` allocates through a generic entry point of the
-    /// standard library that looks up `_ContiguousArrayStorage<UInt8>`'s metadata in the
-    /// runtime's cache on every call (about 300 instructions on Linux, a third of a compiled
-    /// render); `append(contentsOf:)` on an empty array allocates through code specialized
-    /// here, then hands the new storage to `_copyContents(initializing:)`: still one allocation,
-    /// of exactly `count` bytes, and no copy.
-    struct OutputWriter: Sequence {
-        typealias Element = UInt8
-        let count: Int
-        let segments: UnsafeBufferPointer<Segment>
-        let source: UnsafeRawBufferPointer
-        let entries: UnsafeMutableBufferPointer<ValueEntry>
-
-        var underestimatedCount: Int { count }
-
-        func makeIterator() -> EmptyCollection<UInt8>.Iterator { EmptyCollection<UInt8>.Iterator() }
-
-        func _copyContents(
-            initializing buffer: UnsafeMutableBufferPointer<UInt8>
-        ) -> (EmptyCollection<UInt8>.Iterator, Int) {
-            precondition(buffer.count >= count, "the output buffer is smaller than the render")
-            let end = SegmentRenderer.fill(buffer.baseAddress!, segments: segments, source: source, entries: entries)
-            precondition(buffer.baseAddress!.distance(to: end) == count, "a render wrote other than its size")
-            return (EmptyCollection<UInt8>.Iterator(), count)
-        }
     }
 
     @inline(__always)

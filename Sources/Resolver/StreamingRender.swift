@@ -11,49 +11,30 @@ import Darwin
 /// It renders only what it can decide alone: plain references to present values, and text
 /// that is no secret reference. A filter, a problem, an unknown name, a value the header
 /// guard must judge, or output that outgrows the buffer gives up (nil), and the caller takes
-/// a path that handles everything.
+/// a path that handles everything. The buffer is the output's own, as in C: allocated once
+/// at the template's size plus some room, never grown or trimmed.
 enum StreamingRender {
     /// Room past the template's own size for values longer than the references they replace.
     static let slack = 256
 
     static func render(
         _ template: UnsafeRawBufferPointer, table: SecretTable, delimiters: Delimiters, placement: Placement
-    ) -> [UInt8]? {
+    ) -> RawOutput? {
         guard template.baseAddress != nil else { return nil }
         return delimiters.open.withUnsafeBytes { open in
             delimiters.close.withUnsafeBytes { close in
-                var pass = Pass(source: template, open: open, close: close, names: table.index.lookup,
+                let pass = Pass(source: template, open: open, close: close, names: table.index.lookup,
                                 entries: UnsafePointer(table.entries.baseAddress!), slotCount: table.values.count,
                                 guardsValues: placement != .body)
-                var output: [UInt8] = []
-                output.reserveCapacity(template.count &+ slack)
-                withUnsafeMutablePointer(to: &pass) { pass in
-                    output.append(contentsOf: Writer(pass: pass))
+                let capacity = template.count &+ slack
+                let out = RenderedOutput.allocate(capacity)!
+                let written = pass.write(into: out, capacity: capacity)
+                guard written >= 0 else {
+                    RenderedOutput.discard(out)
+                    return nil
                 }
-                return pass.renderable ? output : nil
+                return RawOutput(start: out, count: written)
             }
-        }
-    }
-
-    /// The pass as a sequence that writes itself straight into the array's reserved storage:
-    /// `append(contentsOf:)` on an empty array allocates through code specialized here, where
-    /// `[UInt8](unsafeUninitializedCapacity:)` looks its storage class up in the runtime's
-    /// metadata cache on every call. It reports no elements up front, so any count written
-    /// is accepted.
-    private struct Writer: Sequence {
-        typealias Element = UInt8
-        let pass: UnsafeMutablePointer<Pass>
-
-        var underestimatedCount: Int { 0 }
-
-        func makeIterator() -> EmptyCollection<UInt8>.Iterator { EmptyCollection<UInt8>.Iterator() }
-
-        func _copyContents(
-            initializing buffer: UnsafeMutableBufferPointer<UInt8>
-        ) -> (EmptyCollection<UInt8>.Iterator, Int) {
-            let written = buffer.baseAddress.map { pass.pointee.write(into: $0, capacity: buffer.count) } ?? -1
-            pass.pointee.renderable = written >= 0
-            return (EmptyCollection<UInt8>.Iterator(), Swift.max(written, 0))
         }
     }
 
@@ -67,8 +48,6 @@ enum StreamingRender {
         let slotCount: Int
         /// Whether a value that could break a header line is left to the path that knows where the head ends.
         let guardsValues: Bool
-        /// Set by the pass: false when it gave up.
-        var renderable = true
 
         /// The number of bytes written, or -1 after giving up (what was written is zeroed: it
         /// may hold values).
@@ -99,16 +78,16 @@ enum StreamingRender {
                 let run = start &- literal
                 guard entry.isPresent, !(guardsValues && entry.breaksHeaderLine),
                       used &+ run &+ Int(entry.count) <= capacity else { return giveUp() }
-                (out + used).update(from: base + literal, count: run)
+                memcpy(out + used, base + literal, run)
                 used &+= run
-                (out + used).update(from: entry.base!.assumingMemoryBound(to: UInt8.self), count: Int(entry.count))
+                ByteCopy.copy(to: out + used, from: entry.base!, count: Int(entry.count))
                 used &+= Int(entry.count)
                 position = reference.end
                 literal = reference.end
             }
             let tail = source.count &- literal
             guard used &+ tail <= capacity else { return giveUp() }
-            (out + used).update(from: base + literal, count: tail)
+            memcpy(out + used, base + literal, tail)
             return used &+ tail
         }
     }

@@ -60,7 +60,7 @@ struct ErrorTests {
         let catalog = try catalog(["A": "1", "B": "2"])
         let compiled = try CompiledTemplate(Array("x\n  {{Secrets.A}}{{Secrets.B}}".utf8), table: catalog.current)
         try catalog.apply([.remove(name: "a")], generation: 2)
-        let error = #expect(throws: TemplateError.self) { try compiled.render(with: catalog.current) }
+        let error = #expect(throws: TemplateError.self) { _ = try compiled.render(with: catalog.current) }
         #expect(error?.problems.map(\.description) == ["2:3: unknown secret 'A'"])
     }
 

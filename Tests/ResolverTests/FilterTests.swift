@@ -71,7 +71,7 @@ struct HeaderGuardTests {
         let catalog = try catalog(["Key": "fine"])
         let compiled = try CompiledTemplate(Array("X-Key: {{Secrets.Key}}".utf8), table: catalog.current, placement: .headerOrURL)
         try catalog.apply([.set(name: "KEY", value: try SecretValue(Array("bad\nvalue".utf8)))], generation: 2)
-        let error = #expect(throws: TemplateError.self) { try compiled.render(with: catalog.current) }
+        let error = #expect(throws: TemplateError.self) { _ = try compiled.render(with: catalog.current) }
         #expect(error?.problems.map(\.kind) == [.unsafeInHeader])
     }
 }

@@ -2,8 +2,13 @@ import Resolver
 
 /// A catalog holding `secrets` (name to UTF-8 value) as generation 1.
 func catalog(_ secrets: KeyValuePairs<String, String>) throws -> SecretCatalog {
+    try catalogOf(secrets.map { ($0.key, $0.value) })
+}
+
+/// A catalog holding the given secrets (name to UTF-8 value) as generation 1.
+func catalogOf(_ secrets: some Sequence<(String, String)>) throws -> SecretCatalog {
     let catalog = SecretCatalog(hashSeed: 42)
-    try catalog.apply(secrets.map { .set(name: $0.key, value: try SecretValue(Array($0.value.utf8))) }, generation: 1)
+    try catalog.apply(secrets.map { .set(name: $0.0, value: try SecretValue(Array($0.1.utf8))) }, generation: 1)
     return catalog
 }
 

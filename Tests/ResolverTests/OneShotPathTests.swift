@@ -5,6 +5,27 @@ import Resolver
 /// decide alone to slower paths; whichever path renders, the output is the same.
 @Suite("One-shot render paths")
 struct OneShotPathTests {
+    /// Values are copied by size class (8 to 15 bytes, 16 to 32, the rest by memcpy): every
+    /// length from 1 to 70 lands whole and exactly where the reference stood, between literals
+    /// that stay intact, on both paths.
+    @Test func valuesOfEveryShortLengthLandWhole() throws {
+        let lengths = Array(1...70)
+        let values = lengths.map { length in String((0..<length).map { Character(UnicodeScalar(UInt8(65 + ($0 * 7 + length) % 26))) }) }
+        let named = try catalogOf(zip(lengths.map { "Len\($0)" }, values))
+        for (length, value) in zip(lengths, values) {
+            let output = try named.current.renderBoth("<{{Secrets.Len\(length)}}>{{Secrets.Len\(length)}}")
+            #expect(output == "<\(value)>\(value)", "length \(length)")
+        }
+    }
+
+    /// A template with nothing to write renders to no bytes, on both paths.
+    @Test func anEmptyTemplateRendersToNothing() throws {
+        let table = try catalog(["A": "a"]).current
+        let output = try table.render([UInt8]())
+        #expect(output.isEmpty && output.count == 0 && output.bytes == [])
+        #expect(try table.renderBoth("") == "")
+    }
+
     /// The one-pass render reserves the template's size plus a little room; values far longer
     /// than their references outgrow it, and the render is still whole and exact.
     @Test func valuesLongerThanTheReservedRoomRenderWhole() throws {
@@ -29,7 +50,7 @@ struct OneShotPathTests {
     /// problem and returns nothing at all.
     @Test func aLaterUnknownNameFailsTheWholeRender() throws {
         let table = try catalog(["Known": "value-of-known"]).current
-        #expect(throws: TemplateError.self) { try table.render(Array("{{Secrets.Known}} {{Secrets.Unknown}}".utf8)) }
+        #expect(throws: TemplateError.self) { _ = try table.render(Array("{{Secrets.Known}} {{Secrets.Unknown}}".utf8)) }
         #expect(table.problems("{{Secrets.Known}} {{Secrets.Unknown}}").map(\.kind) == [.unknownSecret])
     }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import Resolver
 import Synchronization
 
 /// Where measured renders put the byte they read from each output, so the optimizer must
@@ -56,8 +57,8 @@ enum Measure {
     }
 }
 
-extension Array where Element == UInt8 {
+extension RenderedOutput {
     /// The byte a measured render hands to the sink.
     @inline(__always)
-    var middle: UInt8 { isEmpty ? 0 : self[count &>> 1] }
+    var middle: UInt8 { withUnsafeBytes { $0.isEmpty ? 0 : $0[$0.count &>> 1] } }
 }
