@@ -47,12 +47,13 @@ struct SecretRoutes {
         router.post("/v1/secrets") { request, _ in try await create(request) }
         router.get("/v1/secrets") { request, _ in
             _ = try auth.require(.admin, .audit, for: request)
-            return try JSONBody.response(["secrets": try node.secrets().map { SecretView($0, withVersions: false) }])
+            return try JSONBody.response(["secrets": try node.secrets().map { SecretView($0) }])
         }
         router.get("/v1/secrets/{name}") { request, context in
             _ = try auth.require(.admin, .audit, for: request)
             let name = try context.parameters.require("name")
-            return try JSONBody.response(SecretView(try node.secret(named: name), withVersions: true))
+            let found = try node.secretWithHistory(named: name)
+            return try JSONBody.response(SecretView(found.record, versions: found.versions))
         }
         router.put("/v1/secrets/{name}") { request, context in try await rotate(request, name: try context.parameters.require("name")) }
         router.delete("/v1/secrets/{name}") { request, context in

@@ -22,17 +22,18 @@ struct SecretView: Encodable {
         }
     }
 
-    init(_ record: SecretRecord, withVersions: Bool) {
+    /// With `versions`, the secret's history too.
+    init(_ record: SecretRecord, versions history: [VersionInfo]? = nil) {
         name = record.name
         version = record.currentVersion
         createdAt = Timestamp.iso8601(record.createdAt)
         createdBy = record.createdBy.name
         updatedAt = Timestamp.iso8601(record.updatedAt)
         updatedBy = record.updatedBy.name
-        versions = withVersions ? record.versions.map {
+        versions = history?.map {
             VersionView(version: $0.version, createdAt: Timestamp.iso8601($0.createdAt), createdBy: $0.createdBy.name,
                         rotationID: $0.rotationID)
-        } : nil
+        }
     }
 
     enum CodingKeys: String, CodingKey {

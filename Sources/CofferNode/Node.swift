@@ -19,6 +19,7 @@ public final class Node: Sendable {
     private let link = Locked<(any PeerLink)?>(nil)
     private let addresses: Locked<[String: MemberRecord]>
     let rotationGenerations = RotationGenerations()
+    private let tokenCache = TokenCache()
     let logger: Logger
 
     public init(config: NodeConfig, logger: Logger) throws {
@@ -56,6 +57,7 @@ public final class Node: Sendable {
         let links = self.link
         let book = self.addresses
         let generations = self.rotationGenerations
+        let tokenCache = self.tokenCache
         driver = try RaftDriver(
             id: raftID, keyspace: keyspace, storage: storage, settings: settings,
             seed: UInt64.random(in: .min ... .max),
@@ -66,6 +68,7 @@ public final class Node: Sendable {
             onApplied: { applied, snapshotInstalled in
                 Self.install(applied, snapshotInstalled: snapshotInstalled, into: catalog, keyspace: keyspace, logger: logger)
                 generations.record(applied, generation: catalog.current.generation)
+                if snapshotInstalled || applied.contains(where: \.changesTokens) { tokenCache.invalidate() }
                 if snapshotInstalled || applied.contains(where: { if case .success(.memberSet) = $0.result { true } else { false } }) {
                     if let fresh = try? Self.addressBook(config: config, keyspace: keyspace) { book.withLock { $0 = fresh } }
                 }
@@ -275,9 +278,10 @@ public final class Node: Sendable {
 
     public func secrets() throws -> [SecretRecord] { try keyspace.secrets() }
 
-    public func secret(named name: String) throws -> SecretRecord {
-        guard let record = try keyspace.secret(named: name) else { throw ServiceError.notFound("no secret named '\(name)'") }
-        return record
+    /// A secret's metadata with its version history, oldest first.
+    public func secretWithHistory(named name: String) throws -> (record: SecretRecord, versions: [VersionInfo]) {
+        guard let found = try keyspace.secretWithHistory(named: name) else { throw ServiceError.notFound("no secret named '\(name)'") }
+        return found
     }
 
     /// Waits until this node has applied everything committed when the call began (a
@@ -294,7 +298,8 @@ public final class Node: Sendable {
 
     /// The token record a bearer token proves, or nil.
     public func authenticate(_ bearer: String) -> TokenRecord? {
-        guard let (id, secret) = Tokens.parse(bearer), let record = try? keyspace.token(id: id),
+        guard let (id, secret) = Tokens.parse(bearer),
+              let record = tokenCache.record(id: id, load: { try keyspace.token(id: id) }),
               Tokens.matches(secret, record) else { return nil }
         return record
     }
@@ -386,4 +391,14 @@ public final class Node: Sendable {
 
 extension Data {
     var byteArray: [UInt8] { [UInt8](self) }
+}
+
+extension AppliedCommand {
+    /// Whether applying this created, revoked or bootstrapped tokens.
+    var changesTokens: Bool {
+        switch result {
+        case .success(.tokenCreated), .success(.tokenRevoked), .success(.bootstrapped): true
+        default: false
+        }
+    }
 }

@@ -16,13 +16,17 @@ public final class Keyspace: @unchecked Sendable {
         static let audit = "audit"
         static let members = "members"
         static let rotations = "rotations"
-        static let all = [meta, secrets, values, tokens, audit, members, rotations]
+        /// Each version's metadata, under the same keys as `values`.
+        static let versions = "versions"
+        static let all = [meta, secrets, values, tokens, audit, members, rotations, versions]
     }
 
     enum MetaKey {
         static let appliedIndex = Array("applied_index".utf8)
         static let keyCheck = Array("master_key_check".utf8)
         static let bootstrapped = Array("bootstrapped".utf8)
+        /// Set once version histories have moved out of the secret records.
+        static let versionsMoved = Array("versions_moved".utf8)
     }
 
     /// How many sealed versions of a secret are kept: the current one and the one before
@@ -39,6 +43,10 @@ public final class Keyspace: @unchecked Sendable {
                 guard masterKey.matches(checkValue: stored) else { throw StoreError.wrongMasterKey }
             } else {
                 try txn.put(Table.meta, MetaKey.keyCheck, masterKey.checkValue)
+            }
+            if try txn.get(Table.meta, MetaKey.versionsMoved) == nil {
+                try Self.moveVersionHistories(in: txn)
+                try txn.put(Table.meta, MetaKey.versionsMoved, [1])
             }
         }
     }
@@ -76,10 +84,9 @@ public final class Keyspace: @unchecked Sendable {
         case .createSecret(let name, let value, let at, let by):
             guard isValidName(name) else { return .failure(.invalidName(name)) }
             guard try secret(named: name, in: txn) == nil else { return .failure(.nameTaken(name)) }
-            let record = SecretRecord(
-                name: name, currentVersion: 1, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by,
-                versions: [VersionInfo(version: 1, createdAt: at, createdBy: by, rotationID: nil)])
+            let record = SecretRecord(name: name, currentVersion: 1, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by)
             try put(record, in: txn)
+            try txn.put(Table.versions, valueKey(name, 1), encode(VersionInfo(version: 1, createdAt: at, createdBy: by, rotationID: nil)))
             try txn.put(Table.values, valueKey(name, 1), encode(value))
             try audit(index, 0, at, by, "secret.create", name, version: 1, rotationID: nil, in: txn)
             changes.append(.set(name: name, version: 1, value: value))
@@ -94,8 +101,8 @@ public final class Keyspace: @unchecked Sendable {
         case .deleteSecret(let name, let at, let by):
             guard let record = try secret(named: name, in: txn) else { return .failure(.notFound(name)) }
             try txn.delete(Table.secrets, Array(folded(name).utf8))
-            for (key, _) in try txn.scan(Table.values, prefix: valuePrefix(name)) {
-                try txn.delete(Table.values, key)
+            for table in [Table.values, Table.versions] {
+                for (key, _) in try txn.scan(table, prefix: valuePrefix(name)) { try txn.delete(table, key) }
             }
             try audit(index, 0, at, by, "secret.delete", record.name, version: record.currentVersion, rotationID: nil, in: txn)
             changes.append(.remove(name: record.name))
@@ -142,13 +149,14 @@ public final class Keyspace: @unchecked Sendable {
             record.currentVersion = item.version
             record.updatedAt = at
             record.updatedBy = by
-            record.versions.append(VersionInfo(version: item.version, createdAt: at, createdBy: by, rotationID: id))
             records.append(record)
         }
         let action = kind == .rotate ? "secret.rotate" : "secret.rollback"
         for (offset, (item, record)) in zip(items, records).enumerated() {
             try put(record, in: txn)
             try txn.put(Table.values, valueKey(item.name, item.version), encode(item.value))
+            try txn.put(Table.versions, valueKey(item.name, item.version),
+                        encode(VersionInfo(version: item.version, createdAt: at, createdBy: by, rotationID: id)))
             if item.version > sealedVersionsKept {
                 try txn.delete(Table.values, valueKey(item.name, item.version - sealedVersionsKept))
             }
@@ -185,6 +193,28 @@ public final class Keyspace: @unchecked Sendable {
 
     public func secret(named name: String) throws -> SecretRecord? {
         try environment.read { txn in try Self.secret(named: name, in: txn) }
+    }
+
+    /// A secret's metadata and every version's, oldest first, read together.
+    public func secretWithHistory(named name: String) throws -> (record: SecretRecord, versions: [VersionInfo])? {
+        try environment.read { txn in
+            guard let record = try Self.secret(named: name, in: txn) else { return nil }
+            let rows = try txn.scan(Table.versions, prefix: Self.valuePrefix(name))
+            return (record, try rows.map { try decode(VersionInfo.self, $0.value) })
+        }
+    }
+
+    /// Moves version histories kept inside secret records (as stored before the `versions`
+    /// table) into that table, and rewrites the records without them.
+    static func moveVersionHistories(in txn: LMDBTransaction) throws {
+        for row in try txn.scan(Table.secrets) {
+            guard let history = try decode(LegacyVersionHistory.self, row.value).versions else { continue }
+            let record = try decode(SecretRecord.self, row.value)
+            for info in history {
+                try txn.put(Table.versions, valueKey(record.name, info.version), encode(info))
+            }
+            try put(record, in: txn)
+        }
     }
 
     /// The sealed value of one version, if it is still kept.

@@ -2,9 +2,20 @@
 /// master key check stays out (each node proves its own key); the applied index is the
 /// snapshot's index.
 extension Keyspace {
-    /// Format 2 added the rotations table; a format-1 image (from an older leader) has none.
-    static let snapshotTables = [Table.secrets, Table.values, Table.tokens, Table.audit, Table.members, Table.rotations]
-    static let snapshotFormat: UInt8 = 2
+    /// Format 2 added the rotations table, format 3 the versions table; an image from an older
+    /// leader lacks them (and keeps version histories inside the secret records).
+    static let snapshotTables = [Table.secrets, Table.values, Table.tokens, Table.audit, Table.members, Table.rotations,
+                                 Table.versions]
+    static let snapshotFormat: UInt8 = 3
+
+    /// The format that first carried `table`.
+    private static func firstFormat(with table: String) -> UInt8 {
+        switch table {
+        case Table.rotations: 2
+        case Table.versions: 3
+        default: 1
+        }
+    }
     /// The largest snapshot a node accepts from a peer.
     public static let maxSnapshotBytes = 512 * 1024 * 1024
 
@@ -32,11 +43,11 @@ extension Keyspace {
         guard data.count <= Self.maxSnapshotBytes else { throw StoreError.corrupt("snapshot larger than the limit") }
         var reader = ByteReader(data)
         let format = try reader.readByte()
-        guard format == 1 || format == Self.snapshotFormat else { throw StoreError.corrupt("unknown snapshot format") }
+        guard (1...Self.snapshotFormat).contains(format) else { throw StoreError.corrupt("unknown snapshot format") }
         let bootstrapped = try reader.readBool()
         var tables: [(String, [(key: [UInt8], value: [UInt8])])] = []
         for table in Self.snapshotTables {
-            guard format > 1 || table != Table.rotations else {
+            guard format >= Self.firstFormat(with: table) else {
                 tables.append((table, []))
                 continue
             }
@@ -50,6 +61,7 @@ extension Keyspace {
             for row in try txn.scan(table) { try txn.delete(table, row.key) }
             for row in rows { try txn.put(table, row.key, row.value) }
         }
+        if format < Self.firstFormat(with: Table.versions) { try Self.moveVersionHistories(in: txn) }
         if bootstrapped { try txn.put(Table.meta, MetaKey.bootstrapped, [1]) } else { try txn.delete(Table.meta, MetaKey.bootstrapped) }
         try txn.put(Table.meta, MetaKey.appliedIndex, appliedIndex.bigEndianBytes)
     }

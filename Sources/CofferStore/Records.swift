@@ -13,7 +13,8 @@ public struct Actor: Codable, Sendable, Equatable {
     public static let system = Actor(tokenID: "-", name: "system")
 }
 
-/// A secret's metadata. The value lives apart, sealed, under `values`.
+/// A secret's metadata. The value lives apart, sealed, under `values`, and each version's
+/// metadata under `versions`, so the record stays the same size however often it is rotated.
 public struct SecretRecord: Codable, Sendable, Equatable {
     /// As first written; lookups fold case.
     public var name: String
@@ -22,7 +23,12 @@ public struct SecretRecord: Codable, Sendable, Equatable {
     public var createdBy: Actor
     public var updatedAt: Int64
     public var updatedBy: Actor
-    public var versions: [VersionInfo]
+}
+
+/// A record as stored before version metadata moved to a table of its own: the history was an
+/// array inside the record. Read only to move it out.
+struct LegacyVersionHistory: Decodable {
+    let versions: [VersionInfo]?
 }
 
 public struct VersionInfo: Codable, Sendable, Equatable {

@@ -83,7 +83,7 @@ struct KeyspaceTests {
             RotationItem(name: "b", version: 2, value: try store.seal("b2", "b", 2)),
         ], at: 3, by: admin))
         #expect(try store.keyspace.secret(named: "A")?.currentVersion == 2)
-        #expect(try store.keyspace.secret(named: "B")?.versions.map(\.rotationID) == [nil, "r3"])
+        #expect(try store.keyspace.secretWithHistory(named: "B")?.versions.map(\.rotationID) == [nil, "r3"])
     }
 
     @Test func onlyTheCurrentAndPreviousCiphertextsAreKept() throws {
@@ -97,7 +97,55 @@ struct KeyspaceTests {
         #expect(try store.keyspace.sealedValue(named: "A", version: 4) != nil)
         #expect(try store.keyspace.sealedValue(named: "A", version: 3) != nil)
         #expect(try store.keyspace.sealedValue(named: "A", version: 2) == nil)
-        #expect(try store.keyspace.secret(named: "A")?.versions.count == 4)
+        #expect(try store.keyspace.secretWithHistory(named: "A")?.versions.map(\.version) == [1, 2, 3, 4])
+    }
+
+    /// A secret's history grows with every rotation, its record does not: rotating it costs the
+    /// same the hundredth time as the first.
+    @Test func theRecordStaysTheSameSizeAsTheHistoryGrows() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "A", value: try store.seal("1", "A", 1), at: 1, by: admin))
+        func recordSize() throws -> Int {
+            try store.keyspace.environment.read { txn in try #require(try txn.get("secrets", Array("a".utf8))).count }
+        }
+        try store.apply(.rotateSecrets(id: "r2", items: [
+            RotationItem(name: "A", version: 2, value: try store.seal("2", "A", 2)),
+        ], at: 2, by: admin))
+        let early = try recordSize()
+        for version in UInt64(3)...100 {
+            try store.apply(.rotateSecrets(id: "r\(version)", items: [
+                RotationItem(name: "A", version: version, value: try store.seal("\(version)", "A", version)),
+            ], at: 2, by: admin))
+        }
+        // Two more digits in the version number, nothing more.
+        #expect(try recordSize() == early + 2, "the record grew with the history")
+        let history = try #require(try store.keyspace.secretWithHistory(named: "a"))
+        #expect(history.record.currentVersion == 100)
+        #expect(history.versions.map(\.version) == Array(1...100))
+        #expect(history.versions.last?.rotationID == "r100")
+    }
+
+    /// A keyspace written before version metadata had a table of its own keeps each history
+    /// inside the record; opening it moves the history out, and nothing is lost.
+    @Test func historiesInsideOldRecordsMoveToTheirTableOnOpen() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "Old", value: try store.seal("1", "Old", 1), at: 1, by: admin))
+        let legacy = #"{"createdAt":1,"createdBy":{"name":"alice","tokenID":"t1"},"currentVersion":2,"name":"Old","#
+            + #""updatedAt":5,"updatedBy":{"name":"bob","tokenID":"t2"},"versions":[{"createdAt":1,"createdBy":"#
+            + #"{"name":"alice","tokenID":"t1"},"version":1},{"createdAt":5,"createdBy":{"name":"bob","tokenID":"t2"},"#
+            + #""rotationID":"r5","version":2}]}"#
+        try store.keyspace.environment.write { txn in
+            try txn.put("secrets", Array("old".utf8), Array(legacy.utf8))
+            _ = try txn.delete("versions", Array("old".utf8) + [0] + UInt64(1).bigEndianBytes)
+            _ = try txn.delete("meta", Array("versions_moved".utf8))
+        }
+        try store.reopen()
+        let history = try #require(try store.keyspace.secretWithHistory(named: "OLD"))
+        #expect(history.record.currentVersion == 2 && history.record.updatedBy.name == "bob")
+        #expect(history.versions.map(\.version) == [1, 2])
+        #expect(history.versions.map(\.rotationID) == [nil, "r5"])
+        let stored = try store.keyspace.environment.read { txn in try #require(try txn.get("secrets", Array("old".utf8))) }
+        #expect(!String(decoding: stored, as: UTF8.self).contains("versions"), "the record still holds its history")
     }
 
     @Test func deleteRemovesTheSecretAndItsValues() throws {
@@ -108,6 +156,9 @@ struct KeyspaceTests {
         #expect(try store.keyspace.secret(named: "A") == nil)
         #expect(try store.keyspace.sealedValue(named: "A", version: 1) == nil)
         #expect(try store.apply(.deleteSecret(name: "a", at: 3, by: admin)) == [.failure(.notFound("a"))])
+        // A new secret under the old name starts a history of its own.
+        try store.apply(.createSecret(name: "a", value: try store.seal("new", "a", 1), at: 4, by: admin))
+        #expect(try store.keyspace.secretWithHistory(named: "A")?.versions.map(\.createdAt) == [4])
     }
 
     @Test func replayedEntriesAreSkipped() throws {

@@ -50,5 +50,6 @@ struct RotationRecordTests {
             try target.keyspace.restore(snapshot: image.data, appliedIndex: image.appliedIndex, in: txn)
         }
         #expect(try target.keyspace.rotation(id: "rot_1") == source.keyspace.rotation(id: "rot_1"))
+        #expect(try target.keyspace.secretWithHistory(named: "a")?.versions.map(\.rotationID) == [nil, "rot_1"])
     }
 }
