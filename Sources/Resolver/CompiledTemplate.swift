@@ -63,7 +63,7 @@ public struct CompiledTemplate: Sendable {
         source.bytes.withUnsafeBytes { bytes in
             zip(segments.filter { !$0.isLiteral }, references).compactMap { segment, reference in
                 let slot = Int(segment.slot)
-                let entry = slot < table.values.count ? table.entries[slot] : ValueEntry(nil)
+                let entry = slot < table.slotCount ? table.entries[slot] : ValueEntry(nil)
                 let position = SourcePosition(offset: Int(segment.start), in: bytes)
                 if !entry.isPresent {
                     return TemplateProblem.unknownSecret(reference.name, at: position)
@@ -135,7 +135,7 @@ private struct CompileVisitor: TemplateVisitor {
         references.append(SecretReference(name: name, filters: scanned.filters.filters,
                                           line: position.line, column: position.column))
         let guarded = scanned.start < guardedEnd && scanned.filters.isEmpty
-        guard let slot = table.index.slot(of: nameBytes), let value = table.values[slot] else {
+        guard let slot = table.index.slot(of: nameBytes), let value = table.value(at: slot) else {
             problems.append(.unknownSecret(name, at: position))
             return
         }

@@ -11,7 +11,7 @@ public final class SecretCatalog: Sendable {
     /// `hashSeed` keys the name hash; a random one by default.
     public init(hashSeed: UInt64 = .random(in: .min ... .max)) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        table = Mutex(SecretTable(generation: 0, catalogID: id, index: .empty(seed: hashSeed), values: []))
+        table = Mutex(SecretTable(catalogID: id, index: .empty(seed: hashSeed)))
     }
 
     /// The table renders should use now.
@@ -24,7 +24,7 @@ public final class SecretCatalog: Sendable {
     @discardableResult
     public func apply(_ changes: [SecretChange], generation: UInt64) throws(CatalogError) -> SecretTable {
         try table.withLock { (current) throws(CatalogError) -> SecretTable in
-            let next = try Self.table(after: current, applying: changes, generation: generation, catalogID: id)
+            let next = try Self.table(after: current, applying: changes, generation: generation)
             current = next
             return next
         }
@@ -42,42 +42,39 @@ public final class SecretCatalog: Sendable {
             }
             let removals = current.names.filter { !listed.contains(SecretName.folded($0)!) }.map(SecretChange.remove)
             let sets = secrets.map { SecretChange.set(name: $0.name, value: $0.value) }
-            let next = try Self.table(after: current, applying: removals + sets, generation: generation, catalogID: id)
+            let next = try Self.table(after: current, applying: removals + sets, generation: generation)
             current = next
             return next
         }
     }
 
     private static func table(
-        after current: SecretTable, applying changes: [SecretChange], generation: UInt64, catalogID: UInt64
+        after current: SecretTable, applying changes: [SecretChange], generation: UInt64
     ) throws(CatalogError) -> SecretTable {
         guard generation > current.generation else {
             throw .staleGeneration(current: current.generation, offered: generation)
         }
-        var index = current.index
-        var values = current.values
+        var slotChanges: [(slot: Int, value: SecretValue?)] = []
         var newNames: [String] = []
-        var newValues: [SecretValue?] = []
         var newSlots: [String: Int] = [:]           // folded name -> slot, for names new in this batch
         for change in changes {
             guard let folded = SecretName.folded(change.name) else { throw .invalidName(change.name) }
-            let slot = index.slot(of: change.name) ?? newSlots[folded]
+            let slot = current.index.slot(of: change.name) ?? newSlots[folded]
             switch (change, slot) {
             case (.set(_, let value), let slot?):
-                if slot < values.count { values[slot] = value } else { newValues[slot - values.count] = value }
+                slotChanges.append((slot, value))
             case (.set(let name, let value), nil):
-                newSlots[folded] = index.count + newNames.count
+                let slot = current.index.count + newNames.count
+                newSlots[folded] = slot
                 newNames.append(name)
-                newValues.append(value)
+                slotChanges.append((slot, value))
             case (.remove, let slot?):
-                if slot < values.count { values[slot] = nil } else { newValues[slot - values.count] = nil }
+                slotChanges.append((slot, nil))
             case (.remove, nil):
                 continue
             }
         }
-        index = index.adding(newNames)
-        values += newValues
-        return SecretTable(generation: generation, catalogID: catalogID, index: index, values: values)
+        return current.next(generation: generation, index: current.index.adding(newNames), changes: slotChanges)
     }
 }
 

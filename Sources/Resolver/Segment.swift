@@ -35,7 +35,7 @@ enum SegmentRenderer {
         _ segments: UnsafeBufferPointer<Segment>, source: UnsafeRawBufferPointer, table: SecretTable
     ) -> RawOutput? {
         let entries = table.entries
-        let slotCount = table.values.count
+        let slotCount = table.slotCount
         var total = 0
         for segment in segments {
             if segment.isLiteral {

@@ -24,7 +24,7 @@ enum StreamingRender {
         return delimiters.open.withUnsafeBytes { open in
             delimiters.close.withUnsafeBytes { close in
                 let pass = Pass(source: template, open: open, close: close, names: table.index.lookup,
-                                entries: UnsafePointer(table.entries.baseAddress!), slotCount: table.values.count,
+                                entries: UnsafePointer(table.entries.baseAddress!), slotCount: table.slotCount,
                                 guardsValues: placement != .body)
                 let capacity = template.count &+ slack
                 let out = RenderedOutput.allocate(capacity)!

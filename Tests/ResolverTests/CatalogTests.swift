@@ -52,6 +52,45 @@ struct CatalogTests {
         #expect(catalog.current.generation == 5)
     }
 
+    /// Random batches of creates, rotations and deletes over 300 names (five chunks of slots and
+    /// more) leave each generation exactly as a plain dictionary says, and every older
+    /// generation as it was.
+    @Test func randomBatchesMatchAModelAcrossChunks() throws {
+        let seed = SeededGenerator.seedForTest("randomBatchesMatchAModelAcrossChunks")
+        var rng = SeededGenerator(seed: seed)
+        let catalog = SecretCatalog(hashSeed: 7)
+        var model: [String: String] = [:]
+        var history: [(table: SecretTable, model: [String: String])] = []
+        for generation in UInt64(1)...60 {
+            var changes: [SecretChange] = []
+            for _ in 0..<Int.random(in: 1...40, using: &rng) {
+                let name = "Name\(Int.random(in: 0..<300, using: &rng))"
+                if Int.random(in: 0..<4, using: &rng) == 0 {
+                    changes.append(.remove(name: name.uppercased()))
+                    model[name] = nil
+                } else {
+                    let value = "v\(generation)-\(Int.random(in: 0..<1_000, using: &rng))"
+                    changes.append(.set(name: name, value: try SecretValue(Array(value.utf8))))
+                    model[name] = value
+                }
+            }
+            try catalog.apply(changes, generation: generation)
+            history.append((catalog.current, model))
+        }
+        for (table, expected) in history {
+            #expect(table.count == expected.count, "seed \(seed), generation \(table.generation)")
+            #expect(Set(table.names) == Set(expected.keys), "seed \(seed), generation \(table.generation)")
+            for index in 0..<300 {
+                let name = "Name\(index)"
+                if let value = expected[name] {
+                    #expect(try table.renderBoth("{{Secrets.\(name.lowercased())}}") == value, "seed \(seed), \(name)")
+                } else {
+                    #expect(!table.contains(name), "seed \(seed), \(name)")
+                }
+            }
+        }
+    }
+
     @Test func oldTablesStayIntactAfterASwap() throws {
         let catalog = try catalog(["A": "old"])
         let before = catalog.current
