@@ -1,3 +1,4 @@
+import CofferStore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -17,7 +18,7 @@ enum JSONBody {
     static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) async throws -> Value {
         let buffer = try await collect(request)
         do {
-            return try JSONDecoder().decode(type, from: Data(buffer: buffer))
+            return try JSONDecoder.shared.decode(type, from: Data(buffer: buffer))
         } catch let error as DecodingError {
             throw APIError.badRequest(describe(error), code: "malformed_json")
         } catch {
@@ -26,9 +27,7 @@ enum JSONBody {
     }
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let body = try encoder.encode(value)
+        let body = try JSONEncoder.sorted.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

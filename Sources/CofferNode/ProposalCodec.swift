@@ -16,7 +16,7 @@ enum ProposalCodec {
     static let marker: UInt8 = 0xC1
 
     static func encode(_ command: Command, id: ProposalID) throws -> [UInt8] {
-        [marker] + id.bytes + Array(try JSONEncoder().encode(command))
+        [marker] + id.bytes + Array(try JSONEncoder.sorted.encode(command))
     }
 
     static func id(of data: [UInt8]) -> ProposalID? {
@@ -25,6 +25,6 @@ enum ProposalCodec {
     }
 
     static func command(in data: [UInt8]) throws -> Command {
-        try JSONDecoder().decode(Command.self, from: Data(data[17...]))
+        try JSONDecoder.shared.decode(Command.self, from: Data(data[17...]))
     }
 }

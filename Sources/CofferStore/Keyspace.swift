@@ -318,15 +318,21 @@ func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
 }
 
 func decode<Value: Decodable>(_ type: Value.Type, _ bytes: [UInt8]) throws -> Value {
-    do { return try JSONDecoder().decode(type, from: Data(bytes)) } catch { throw StoreError.corrupt("cannot decode \(Value.self)") }
+    do { return try JSONDecoder.shared.decode(type, from: Data(bytes)) } catch { throw StoreError.corrupt("cannot decode \(Value.self)") }
 }
 
+// One of each, made once: a coder is safe to share between threads, and making one per record
+// showed in the profile of every write.
 extension JSONEncoder {
-    static var sorted: JSONEncoder {
+    public static let sorted: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder
-    }
+    }()
+}
+
+extension JSONDecoder {
+    public static let shared = JSONDecoder()
 }
 
 extension UInt64 {
