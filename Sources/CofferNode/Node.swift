@@ -66,9 +66,10 @@ public final class Node: Sendable {
                 links.withLock { $0 }?.send(.raft, bytes, to: name)
             },
             onApplied: { applied, snapshotInstalled in
+                // First: a revoked token must stop working before anything else is done with the batch.
+                if snapshotInstalled || applied.contains(where: \.changesTokens) { tokenCache.invalidate() }
                 Self.install(applied, snapshotInstalled: snapshotInstalled, into: catalog, keyspace: keyspace, logger: logger)
                 generations.record(applied, generation: catalog.current.generation)
-                if snapshotInstalled || applied.contains(where: \.changesTokens) { tokenCache.invalidate() }
                 if snapshotInstalled || applied.contains(where: { if case .success(.memberSet) = $0.result { true } else { false } }) {
                     if let fresh = try? Self.addressBook(config: config, keyspace: keyspace) { book.withLock { $0 = fresh } }
                 }

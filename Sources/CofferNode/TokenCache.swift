@@ -2,9 +2,11 @@ import CofferStore
 import Synchronization
 
 /// Token records by id, kept in memory so that authenticating a request reads no LMDB page and
-/// decodes no JSON. Emptied whenever an applied batch changes tokens or a snapshot replaces
-/// them. A record loaded while such a change was applied is not kept, so a revoked token is
-/// never served from memory after the revocation has been applied here.
+/// decodes no JSON. Emptied as soon as the driver hands over a batch that changed tokens (or a
+/// snapshot that replaced them), before the writer's request is answered; a record loaded while
+/// that happened is not kept. So once a revocation is acknowledged by a node, that node refuses
+/// the token. (Requests racing the revocation, between its commit and the emptying, may still
+/// pass, as they may pass on a node that has not applied it yet.)
 final class TokenCache: Sendable {
     private struct State {
         var records: [String: TokenRecord] = [:]
