@@ -47,6 +47,11 @@ server_pids=$(IFS=,; echo "${pids[*]}")
 for c in $CS; do
     echo "c=$c $(gen -endpoints "$endpoint" -op put -c "$c" -n 200000 -d "$DURATION" -server-pids "$server_pids")"
 done
+# Snapshots stop a node's writes while they are taken: say how many fell into the runs.
+for i in 1 2 3; do
+    echo "node$i: $(grep -c "took a snapshot" "$dir/node$i/log" || true) snapshot(s) taken"
+    grep "took a snapshot" "$dir/node$i/log" | sed 's/^/  /' || true
+done
 if [ -n "${PERF:-}" ]; then
     gen -endpoints "$endpoint" -op put -c "$PERF" -n 1000000 -d 8s >/dev/null &
     sleep 1

@@ -47,6 +47,9 @@ public final class RaftDriver: @unchecked Sendable {
     // waited out its timeout).
     private var nextReadContext = UInt64.random(in: 1 ... .max / 2)
     private var lastSnapshotIndex: UInt64
+    /// A snapshot image is being read on `snapshotQueue`; no second one starts meanwhile.
+    private var snapshotInFlight = false
+    private let snapshotQueue = DispatchQueue(label: "coffer-snapshot", qos: .utility)
     private var durableTerm: UInt64
     private var durableVote: NodeID
     private let published: Mutex<DriverStatus>
@@ -58,6 +61,8 @@ public final class RaftDriver: @unchecked Sendable {
         case waitApplied(UInt64, Pending<UInt64>)
         case confChange(ConfChange, Pending<UInt64>)
         case transfer(NodeID)
+        /// An image read on the snapshot queue, to be stored on the driver thread.
+        case snapshotRead(Result<(appliedIndex: UInt64, data: [UInt8]), any Error>, ConfState, started: ContinuousClock.Instant)
     }
 
     public init(
@@ -247,6 +252,8 @@ public final class RaftDriver: @unchecked Sendable {
             }
         case .transfer(let target):
             try? raft.transferLeadership(to: target)
+        case .snapshotRead(let image, let confState, let started):
+            storeSnapshot(image, confState: confState, started: started)
         }
     }
 
@@ -296,6 +303,7 @@ public final class RaftDriver: @unchecked Sendable {
 
         let snapshotInstalled = ready.snapshot.map { !$0.isEmpty } ?? false
         if let snapshot = ready.snapshot, snapshotInstalled {
+            lastSnapshotIndex = max(lastSnapshotIndex, snapshot.metadata.index)
             logger.info("installed a snapshot from the leader", metadata: ["index": "\(snapshot.metadata.index)"])
         }
         if !results.isEmpty || snapshotInstalled { onApplied(results, snapshotInstalled) }
@@ -337,16 +345,44 @@ public final class RaftDriver: @unchecked Sendable {
         }
     }
 
+    /// Starts a snapshot every `snapshotEvery` applied entries. The state is pinned here, at
+    /// the applied index and membership of this moment, and read into an image on the snapshot
+    /// queue, so the writes that follow do not wait for it (a keyspace of 5,000 secrets made a
+    /// 10 MB image and stopped every write for about 80 ms); only storing it happens here.
     private func maybeSnapshot(applied: UInt64) {
-        guard applied - lastSnapshotIndex >= settings.snapshotEvery else { return }
+        guard !snapshotInFlight, applied - lastSnapshotIndex >= settings.snapshotEvery else { return }
         do {
-            let image = try keyspace.snapshotImage()
-            try storage.createSnapshot(index: image.appliedIndex, confState: raft.confState, data: image.data)
+            let (view, _) = try keyspace.pinForSnapshot()
+            let confState = raft.confState
+            let keyspace = self.keyspace
+            let started = ContinuousClock.now
+            snapshotInFlight = true
+            snapshotQueue.async { [self] in
+                let image = Result { try keyspace.snapshotImage(of: view) }
+                enqueue(.snapshotRead(image, confState, started: started))
+            }
+        } catch {
+            logger.error("could not take a snapshot", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func storeSnapshot(
+        _ image: Result<(appliedIndex: UInt64, data: [UInt8]), any Error>, confState: ConfState, started: ContinuousClock.Instant
+    ) {
+        snapshotInFlight = false
+        do {
+            let image = try image.get()
+            // A snapshot from the leader may have been installed while this one was read.
+            guard image.appliedIndex > lastSnapshotIndex else { return }
+            let read = ContinuousClock.now
+            try storage.createSnapshot(index: image.appliedIndex, confState: confState, data: image.data)
             lastSnapshotIndex = image.appliedIndex
             if image.appliedIndex > settings.entriesKeptAfterSnapshot {
                 try storage.compact(upTo: image.appliedIndex - settings.entriesKeptAfterSnapshot)
             }
-            logger.info("took a snapshot", metadata: ["index": "\(image.appliedIndex)", "bytes": "\(image.data.count)"])
+            logger.info("took a snapshot", metadata: [
+                "index": "\(image.appliedIndex)", "bytes": "\(image.data.count)",
+                "read_ms": "\((read - started).milliseconds)", "store_ms": "\((ContinuousClock.now - read).milliseconds)"])
         } catch {
             logger.error("could not take a snapshot", metadata: ["error": "\(error)"])
         }
@@ -455,4 +491,9 @@ final class Pending<Value: Sendable>: @unchecked Sendable {
         continuation?.resume(throwing: error)
         continuation = nil
     }
+}
+
+extension Duration {
+    /// Whole milliseconds, for logs.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -21,7 +21,19 @@ extension Keyspace {
 
     /// An image of the replicated state, read in one transaction, with the index it is at.
     public func snapshotImage() throws -> (appliedIndex: UInt64, data: [UInt8]) {
-        try environment.read { txn in
+        try snapshotImage(of: environment.openView())
+    }
+
+    /// The state as it is now, pinned: `snapshotImage(of:)` reads it later, on any thread,
+    /// while writes go on. Opening the view is cheap; reading the image is not.
+    public func pinForSnapshot() throws -> (view: LMDBReadView, appliedIndex: UInt64) {
+        let view = try environment.openView()
+        return (view, try view.read { txn in try Self.appliedIndex(txn) })
+    }
+
+    /// An image of the replicated state as `view` sees it, with the index it is at.
+    public func snapshotImage(of view: LMDBReadView) throws -> (appliedIndex: UInt64, data: [UInt8]) {
+        try view.read { txn in
             var writer = ByteWriter(capacity: 4096)
             writer.write(Self.snapshotFormat)
             writer.write(try txn.get(Table.meta, MetaKey.bootstrapped) != nil)

@@ -39,6 +39,24 @@ struct RotationRecordTests {
         #expect(try store.keyspace.secret(named: "A")?.currentVersion == 1)
     }
 
+    /// A snapshot is pinned on the driver thread and read elsewhere while writes go on: the
+    /// image is the state at the moment of pinning, not a mix with later writes.
+    @Test func aPinnedSnapshotIgnoresLaterWrites() throws {
+        let source = try TemporaryKeyspace()
+        try source.apply(.createSecret(name: "Before", value: try source.seal("b", "Before", 1), at: 1, by: admin))
+        let (view, pinnedAt) = try source.keyspace.pinForSnapshot()
+        try source.apply(.createSecret(name: "After", value: try source.seal("a", "After", 1), at: 2, by: admin),
+                         .deleteSecret(name: "Before", at: 3, by: admin))
+        let image = try source.keyspace.snapshotImage(of: view)
+        #expect(image.appliedIndex == pinnedAt && pinnedAt == 1)
+        let target = try TemporaryKeyspace(master: source.master)
+        try target.keyspace.environment.write { txn in
+            try target.keyspace.restore(snapshot: image.data, appliedIndex: image.appliedIndex, in: txn)
+        }
+        #expect(try target.keyspace.secrets().map(\.name) == ["Before"])
+        #expect(try source.keyspace.secrets().map(\.name) == ["After"])
+    }
+
     @Test func snapshotsCarryRotationRecords() throws {
         let source = try TemporaryKeyspace()
         try source.apply(.createSecret(name: "A", value: try source.seal("a1", "A", 1), at: 1, by: admin),
