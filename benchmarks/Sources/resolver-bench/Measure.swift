@@ -27,6 +27,27 @@ enum Measure {
         return best
     }
 
+    /// Nanoseconds per call of each body, timed in turns: a warm-up of each, then
+    /// `repetitions` rounds that each time every body once for `iterations` calls, in order;
+    /// each body's best round. A change in the machine's speed during the run reaches every
+    /// body alike, where timing one body's rounds after another's compared two moments.
+    static func nsPerCallInTurns(iterations: Int, repetitions: Int = 7, _ bodies: [() -> UInt8]) -> [Double] {
+        var local: UInt64 = 0
+        for body in bodies {
+            for _ in 0..<max(iterations / 5, 50) { local &+= UInt64(body()) }
+        }
+        var best = Array(repeating: Double.infinity, count: bodies.count)
+        for _ in 0..<repetitions {
+            for (index, body) in bodies.enumerated() {
+                let start = ContinuousClock.now
+                for _ in 0..<iterations { local &+= UInt64(body()) }
+                best[index] = min(best[index], nanoseconds(ContinuousClock.now - start) / Double(iterations))
+            }
+        }
+        sink &+= local
+        return best
+    }
+
     /// Calls per second with one thread per core, each making `iterations` calls; the best of
     /// `repetitions` runs, timed from the first thread's start to the last one's end.
     static func callsPerSecondAllCores(

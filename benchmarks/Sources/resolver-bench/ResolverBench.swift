@@ -105,28 +105,6 @@ struct ResolverBench: ParsableCommand {
             fflush(nil)
         }
 
-        // The Resolver.
-        if wants("oneshot_ns_per_render") {
-            figure("oneshot_ns_per_render", templateBytes.withUnsafeBytes { source in
-                Measure.nsPerCall(iterations: iterations) {
-                    guard let output = try? table.render(source, delimiters: delimiters, placement: placement) else { return 0 }
-                    return output.middle
-                }
-            })
-        }
-        if wants("compiled_ns_per_render") {
-            figure("compiled_ns_per_render", Measure.nsPerCall(iterations: iterations) {
-                guard let output = try? compiled.render(with: table) else { return 0 }
-                return output.middle
-            })
-        }
-        if wants("compiled_renders_per_s_all_cores") {
-            figure("compiled_renders_per_s_all_cores", Measure.callsPerSecondAllCores(iterations: iterations) {
-                guard let output = try? compiled.render(with: table) else { return 0 }
-                return output.middle
-            }.perSecond)
-        }
-
         // The peers, each checked against the Resolver's bytes first.
         let text = String(decoding: templateBytes, as: UTF8.self)
         let peer = try PeerTemplate(text: text, secrets: secretMap,
@@ -139,22 +117,51 @@ struct ResolverBench: ParsableCommand {
             return false
         }
 
-        // The C peer first, right after the Resolver and before the Swift peers fill the heap
-        // with garbage, so its malloc sees the same heap as the Resolver's did.
-        if wants("peer_c_ns_per_render") {
-            let c = CPeerResolver(peer)
-            let cTable = c.table
-            figure("peer_c_ns_per_render", checked("c", c.renderBytes())
-                ? c.template.withUnsafeBufferPointer { source in
-                    Measure.nsPerCall(iterations: iterations) {
-                        var count = 0
-                        guard let output = cpeer_render(cTable, source.baseAddress, source.count, &count) else { return 0 }
-                        let byte = output[count &>> 1]
-                        free(output)
-                        return byte
-                    }
-                } : nil)
+        // One-shot, compiled and the C peer are timed in turns (see Measure.nsPerCallInTurns), so
+        // the ratios between them do not depend on when each was measured on a machine whose
+        // speed wanders. The C peer runs before the Swift peers fill the heap with garbage, so its
+        // malloc sees the same heap as the Resolver's.
+        let c = CPeerResolver(peer)
+        let cTable = c.table
+        let cSource = c.template
+        var turns: [(name: String, body: () -> UInt8)] = []
+        if wants("oneshot_ns_per_render") {
+            turns.append(("oneshot_ns_per_render", {
+                templateBytes.withUnsafeBytes { source in
+                    guard let output = try? table.render(source, delimiters: delimiters, placement: placement) else { return 0 }
+                    return output.middle
+                }
+            }))
         }
+        if wants("compiled_ns_per_render") {
+            turns.append(("compiled_ns_per_render", {
+                guard let output = try? compiled.render(with: table) else { return 0 }
+                return output.middle
+            }))
+        }
+        let cChecked = wants("peer_c_ns_per_render") && checked("c", c.renderBytes())
+        if cChecked {
+            turns.append(("peer_c_ns_per_render", {
+                cSource.withUnsafeBufferPointer { source in
+                    var count = 0
+                    guard let output = cpeer_render(cTable, source.baseAddress, source.count, &count) else { return 0 }
+                    let byte = output[count &>> 1]
+                    free(output)
+                    return byte
+                }
+            }))
+        }
+        let times = Measure.nsPerCallInTurns(iterations: iterations, turns.map(\.body))
+        for (turn, time) in zip(turns, times) { figure(turn.name, time) }
+        if wants("peer_c_ns_per_render") && !cChecked { figure("peer_c_ns_per_render", nil) }
+
+        if wants("compiled_renders_per_s_all_cores") {
+            figure("compiled_renders_per_s_all_cores", Measure.callsPerSecondAllCores(iterations: iterations) {
+                guard let output = try? compiled.render(with: table) else { return 0 }
+                return output.middle
+            }.perSecond)
+        }
+
         if wants("peer_mustache_ns_per_render") {
             let mustache = try MustachePeer(peer)
             figure("peer_mustache_ns_per_render", checked("mustache", Array(mustache.render().utf8))
