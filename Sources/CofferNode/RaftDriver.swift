@@ -54,6 +54,9 @@ public final class RaftDriver: @unchecked Sendable {
     private var durableVote: NodeID
     private let published: Mutex<DriverStatus>
 
+    /// A keyspace image and the applied index it is at.
+    private typealias SnapshotImage = (appliedIndex: UInt64, data: [UInt8])
+
     private enum Input {
         case message(Message)
         case propose(ProposalID, [UInt8], Pending<AppliedCommand>)
@@ -62,7 +65,7 @@ public final class RaftDriver: @unchecked Sendable {
         case confChange(ConfChange, Pending<UInt64>)
         case transfer(NodeID)
         /// An image read on the snapshot queue, to be stored on the driver thread.
-        case snapshotRead(Result<(appliedIndex: UInt64, data: [UInt8]), any Error>, ConfState, started: ContinuousClock.Instant)
+        case snapshotRead(Result<SnapshotImage, any Error>, ConfState, started: ContinuousClock.Instant)
     }
 
     public init(
@@ -367,7 +370,7 @@ public final class RaftDriver: @unchecked Sendable {
     }
 
     private func storeSnapshot(
-        _ image: Result<(appliedIndex: UInt64, data: [UInt8]), any Error>, confState: ConfState, started: ContinuousClock.Instant
+        _ image: Result<SnapshotImage, any Error>, confState: ConfState, started: ContinuousClock.Instant
     ) {
         snapshotInFlight = false
         do {

@@ -8,8 +8,8 @@ import Darwin
 ///
 /// The bytes live in one malloc'd block that this value owns and frees when it is dropped.
 /// Not copyable, so there is exactly one owner and no reference counting: a render costs one
-/// `malloc` and one `free`, as a hand-written C resolver's does, where an array's storage
-/// object took about 300 instructions more to create and release than the render loop saves.
+/// `malloc` and one `free`, as a hand-written C resolver's does. An array's storage object
+/// cost about 300 instructions more per render to create and release.
 public struct RenderedOutput: ~Copyable, @unchecked Sendable {
     private let start: UnsafeMutablePointer<UInt8>?
     public let count: Int

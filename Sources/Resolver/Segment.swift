@@ -94,7 +94,7 @@ enum SegmentRenderer {
     static func write(_ entry: ValueEntry, _ filters: FilterChain, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         switch filters.count {
         case 0:
-            out.update(from: entry.base!.assumingMemoryBound(to: UInt8.self), count: Int(entry.count))
+            ByteCopy.copy(to: out, from: entry.base!, count: Int(entry.count))
             return out + Int(entry.count)
         case 1:
             return filters.first!.write(entry.bytes, to: out)
