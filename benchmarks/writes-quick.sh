@@ -6,7 +6,8 @@
 #
 # usage: benchmarks/writes-quick.sh            (CS="1 64" DURATION=5s; COFFER_BIN=path)
 #   PERF=C   also records the leader with `perf record -g` for 5 s under load at concurrency C
-#            into ./perf.data (needs linux-perf)
+#            into ./perf.data (needs linux-perf); with PERF_ALL=1 it records the whole machine
+#            (all three nodes, the load generator and the kernel) instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -55,6 +56,7 @@ done
 if [ -n "${PERF:-}" ]; then
     gen -endpoints "$endpoint" -op put -c "$PERF" -n 1000000 -d 8s >/dev/null &
     sleep 1
-    perf record -F 999 -g -p "${pids[$((leader - 1))]}" -o perf.data -- sleep 5 >/dev/null 2>&1
+    if [ -n "${PERF_ALL:-}" ]; then target=(-a); else target=(-p "${pids[$((leader - 1))]}"); fi
+    perf record -F 999 -g "${target[@]}" -o perf.data -- sleep 5 >/dev/null 2>&1
     wait $!
 fi

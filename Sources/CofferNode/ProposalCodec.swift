@@ -1,30 +1,20 @@
 import CofferStore
 import CofferCrypto
-import Foundation
 
 /// A proposal's unique id: it lets the proposer recognise its own entry when it is applied.
 struct ProposalID: Hashable, Sendable, CustomStringConvertible {
     let bytes: [UInt8]
 
-    static func make() -> ProposalID { ProposalID(bytes: SecureRandom.bytes(16)) }
+    static func make() -> ProposalID { ProposalID(bytes: SecureRandom.bytes(CommandEntry.idCount)) }
 
     var description: String { bytes.map { String($0, radix: 16) }.joined() }
 }
 
-/// The data of a normal log entry: a marker byte, the proposal id, then the command as JSON.
+/// A command and its proposal id in a log entry's data (`CommandEntry`).
 enum ProposalCodec {
-    static let marker: UInt8 = 0xC1
+    static func encode(_ command: Command, id: ProposalID) -> [UInt8] { CommandEntry.encode(command, id: id.bytes) }
 
-    static func encode(_ command: Command, id: ProposalID) throws -> [UInt8] {
-        [marker] + id.bytes + Array(try JSONEncoder.sorted.encode(command))
-    }
+    static func id(of data: [UInt8]) -> ProposalID? { CommandEntry.id(of: data).map(ProposalID.init(bytes:)) }
 
-    static func id(of data: [UInt8]) -> ProposalID? {
-        guard data.count > 17, data[0] == marker else { return nil }
-        return ProposalID(bytes: Array(data[1..<17]))
-    }
-
-    static func command(in data: [UInt8]) throws -> Command {
-        try JSONDecoder.shared.decode(Command.self, from: Data(data[17...]))
-    }
+    static func command(in data: [UInt8]) throws -> Command { try CommandEntry.command(in: data) }
 }

@@ -123,7 +123,7 @@ public final class RaftDriver: @unchecked Sendable {
 
     /// Proposes a command (on the leader) and returns once it is committed and applied here.
     public func submit(_ command: Command) async throws -> AppliedCommand {
-        let data = try ProposalCodec.encode(command, id: ProposalID.make())
+        let data = ProposalCodec.encode(command, id: ProposalID.make())
         return try await withCheckedThrowingContinuation { continuation in
             enqueue(.propose(ProposalCodec.id(of: data)!, data, Pending(continuation, deadline: deadline())))
         }

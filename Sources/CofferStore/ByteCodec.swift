@@ -9,12 +9,27 @@ public struct ByteWriter {
     public mutating func write(_ value: UInt8) { bytes.append(value) }
 
     public mutating func write(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     public mutating func write(_ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
+
+    /// Two's complement, as a UInt64.
+    public mutating func write(_ value: Int64) { write(UInt64(bitPattern: value)) }
+
+    /// A 32-bit length, then the UTF-8 bytes.
+    public mutating func write(string value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            write(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// Bytes as they are, with no length before them.
+    public mutating func write(raw value: [UInt8]) { bytes.append(contentsOf: value) }
 
     public mutating func write(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
@@ -74,6 +89,27 @@ public struct ByteReader {
         guard bytes.count - position >= count else { throw .truncated }
         defer { position += count }
         return Array(bytes[position..<position + count])
+    }
+
+    public mutating func readInt64() throws(DecodingFailure) -> Int64 { Int64(bitPattern: try readUInt64()) }
+
+    /// A string written by `write(string:)`; its bytes must be UTF-8.
+    public mutating func readString(max: Int = 64 * 1024) throws(DecodingFailure) -> String {
+        let count = Int(try readUInt32())
+        guard count <= max else { throw .invalid("string of \(count) bytes over the limit \(max)") }
+        guard bytes.count - position >= count else { throw .truncated }
+        defer { position += count }
+        guard let string = String(validating: bytes[position..<position + count], as: UTF8.self) else {
+            throw .invalid("UTF-8 in a string")
+        }
+        return string
+    }
+
+    /// A count written before a list: at most `max`.
+    public mutating func readCount(max: Int) throws(DecodingFailure) -> Int {
+        let count = Int(try readUInt32())
+        guard count <= max else { throw .invalid("list of \(count) over the limit \(max)") }
+        return count
     }
 
     public mutating func readUInt64s(max: Int = 10_000) throws(DecodingFailure) -> [UInt64] {

@@ -207,8 +207,9 @@ public final class Keyspace: @unchecked Sendable {
     /// Moves version histories kept inside secret records (as stored before the `versions`
     /// table) into that table, and rewrites the records without them.
     static func moveVersionHistories(in txn: LMDBTransaction) throws {
-        for row in try txn.scan(Table.secrets) {
-            guard let history = try decode(LegacyVersionHistory.self, row.value).versions else { continue }
+        // Binary rows were written after the move, so only JSON rows can hold a history.
+        for row in try txn.scan(Table.secrets) where row.value.first == StoredForm.json {
+            guard let history = try decodeJSON(LegacyVersionHistory.self, row.value).versions else { continue }
             let record = try decode(SecretRecord.self, row.value)
             for info in history {
                 try txn.put(Table.versions, valueKey(record.name, info.version), encode(info))
@@ -311,14 +312,6 @@ public final class Keyspace: @unchecked Sendable {
     static func valuePrefix(_ name: String) -> [UInt8] { Array(folded(name).utf8) + [0] }
 
     static func valueKey(_ name: String, _ version: UInt64) -> [UInt8] { valuePrefix(name) + version.bigEndianBytes }
-}
-
-func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-    do { return Array(try JSONEncoder.sorted.encode(value)) } catch { throw StoreError.corrupt("cannot encode \(Value.self)") }
-}
-
-func decode<Value: Decodable>(_ type: Value.Type, _ bytes: [UInt8]) throws -> Value {
-    do { return try JSONDecoder.shared.decode(type, from: Data(bytes)) } catch { throw StoreError.corrupt("cannot decode \(Value.self)") }
 }
 
 // One of each, made once: a coder is safe to share between threads, and making one per record

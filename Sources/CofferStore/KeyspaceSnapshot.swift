@@ -3,10 +3,11 @@
 /// snapshot's index.
 extension Keyspace {
     /// Format 2 added the rotations table, format 3 the versions table; an image from an older
-    /// leader lacks them (and keeps version histories inside the secret records).
+    /// leader lacks them (and keeps version histories inside the secret records). Format 4 may
+    /// hold rows in their binary form, which a node that reads only JSON rows must refuse.
     static let snapshotTables = [Table.secrets, Table.values, Table.tokens, Table.audit, Table.members, Table.rotations,
                                  Table.versions]
-    static let snapshotFormat: UInt8 = 3
+    static let snapshotFormat: UInt8 = 4
 
     /// The format that first carried `table`.
     private static func firstFormat(with table: String) -> UInt8 {

@@ -1,0 +1,77 @@
+import CofferCrypto
+
+/// The binary form of a command, as Raft entries carry it: a tag byte for the case, then its
+/// fields. The tags are part of the log format and never reused.
+extension Command: BinaryRecord {
+    private enum Tag: UInt8 {
+        case createSecret = 1, rotateSecrets, rollbackSecrets, deleteSecret, createToken, revokeToken, bootstrapTokens,
+             setMember, removeMember
+    }
+
+    public func write(to writer: inout ByteWriter) {
+        switch self {
+        case .createSecret(let name, let value, let at, let by):
+            writer.write(Tag.createSecret.rawValue)
+            writer.write(string: name)
+            value.write(to: &writer)
+            writer.write(at)
+            by.write(to: &writer)
+        case .rotateSecrets(let id, let items, let at, let by), .rollbackSecrets(let id, let items, let at, let by):
+            let tag: Tag = if case .rotateSecrets = self { .rotateSecrets } else { .rollbackSecrets }
+            writer.write(tag.rawValue)
+            writer.write(string: id)
+            writer.write(list: items)
+            writer.write(at)
+            by.write(to: &writer)
+        case .deleteSecret(let name, let at, let by):
+            writer.write(Tag.deleteSecret.rawValue)
+            writer.write(string: name)
+            writer.write(at)
+            by.write(to: &writer)
+        case .createToken(let token):
+            writer.write(Tag.createToken.rawValue)
+            token.write(to: &writer)
+        case .revokeToken(let id, let at, let by):
+            writer.write(Tag.revokeToken.rawValue)
+            writer.write(string: id)
+            writer.write(at)
+            by.write(to: &writer)
+        case .bootstrapTokens(let tokens):
+            writer.write(Tag.bootstrapTokens.rawValue)
+            writer.write(list: tokens)
+        case .setMember(let member):
+            writer.write(Tag.setMember.rawValue)
+            member.write(to: &writer)
+        case .removeMember(let id):
+            writer.write(Tag.removeMember.rawValue)
+            writer.write(string: id)
+        }
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        guard let tag = Tag(rawValue: try reader.readByte()) else { throw .invalid("command tag") }
+        switch tag {
+        case .createSecret:
+            self = .createSecret(name: try reader.readText(), value: try SealedValue(reading: &reader),
+                                 at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .rotateSecrets:
+            self = .rotateSecrets(id: try reader.readText(), items: try reader.readList(of: RotationItem.self),
+                                  at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .rollbackSecrets:
+            self = .rollbackSecrets(id: try reader.readText(), items: try reader.readList(of: RotationItem.self),
+                                    at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .deleteSecret:
+            self = .deleteSecret(name: try reader.readText(), at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .createToken:
+            self = .createToken(try TokenRecord(reading: &reader))
+        case .revokeToken:
+            self = .revokeToken(id: try reader.readText(), at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .bootstrapTokens:
+            self = .bootstrapTokens(try reader.readList(of: TokenRecord.self))
+        case .setMember:
+            self = .setMember(try MemberRecord(reading: &reader))
+        case .removeMember:
+            self = .removeMember(id: try reader.readText())
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import CofferCrypto
+
+// The binary forms of the keyspace's rows: fields in declaration order, each as ByteCodec
+// writes it. Adding a field means a new form tag, not a change to these.
+
+extension Actor: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(string: tokenID)
+        writer.write(string: name)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(tokenID: try reader.readText(), name: try reader.readText())
+    }
+}
+
+extension SecretRecord: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(string: name)
+        writer.write(currentVersion)
+        writer.write(createdAt)
+        createdBy.write(to: &writer)
+        writer.write(updatedAt)
+        updatedBy.write(to: &writer)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(
+            name: try reader.readText(), currentVersion: try reader.readUInt64(),
+            createdAt: try reader.readInt64(), createdBy: try Actor(reading: &reader),
+            updatedAt: try reader.readInt64(), updatedBy: try Actor(reading: &reader))
+    }
+}
+
+extension VersionInfo: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(version)
+        writer.write(createdAt)
+        createdBy.write(to: &writer)
+        writer.write(optional: rotationID)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(version: try reader.readUInt64(), createdAt: try reader.readInt64(), createdBy: try Actor(reading: &reader),
+                  rotationID: try reader.readOptionalText())
+    }
+}
+
+extension TokenRecord: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(string: id)
+        writer.write(string: role.rawValue)
+        writer.write(string: name)
+        writer.write(bytes: hash)
+        writer.write(createdAt)
+        createdBy.write(to: &writer)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        let id = try reader.readText()
+        guard let role = Role(rawValue: try reader.readText()) else { throw .invalid("token role") }
+        self.init(id: id, role: role, name: try reader.readText(), hash: try reader.readBytes(max: 64),
+                  createdAt: try reader.readInt64(), createdBy: try Actor(reading: &reader))
+    }
+}
+
+extension AuditEvent: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(index)
+        writer.write(at)
+        actor.write(to: &writer)
+        writer.write(string: action)
+        writer.write(string: target)
+        writer.write(optional: version)
+        writer.write(optional: rotationID)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(
+            index: try reader.readUInt64(), at: try reader.readInt64(), actor: try Actor(reading: &reader),
+            action: try reader.readText(), target: try reader.readText(), version: try reader.readOptionalUInt64(),
+            rotationID: try reader.readOptionalText())
+    }
+}
+
+extension RotationRecord.Item: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(string: name)
+        writer.write(version)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(name: try reader.readText(), version: try reader.readUInt64())
+    }
+}
+
+extension RotationRecord: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(string: id)
+        writer.write(string: kind.rawValue)
+        writer.write(index)
+        writer.write(at)
+        by.write(to: &writer)
+        writer.write(list: secrets)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        let id = try reader.readText()
+        guard let kind = Kind(rawValue: try reader.readText()) else { throw .invalid("rotation kind") }
+        self.init(id: id, kind: kind, index: try reader.readUInt64(), at: try reader.readInt64(),
+                  by: try Actor(reading: &reader), secrets: try reader.readList(of: Item.self))
+    }
+}
+
+extension MemberRecord: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(string: id)
+        writer.write(string: peerAddress)
+        writer.write(string: apiAddress)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(id: try reader.readText(), peerAddress: try reader.readText(), apiAddress: try reader.readText())
+    }
+}
+
+extension SealedValue: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(bytes: wrappedKey)
+        writer.write(bytes: keyNonce)
+        writer.write(bytes: nonce)
+        writer.write(bytes: ciphertext)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(
+            wrappedKey: try reader.readBytes(max: 1024), keyNonce: try reader.readBytes(max: 1024),
+            nonce: try reader.readBytes(max: 1024), ciphertext: try reader.readBytes(max: RecordLimits.sealedField))
+    }
+}
+
+extension RotationItem: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(string: name)
+        writer.write(version)
+        value.write(to: &writer)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(name: try reader.readText(), version: try reader.readUInt64(), value: try SealedValue(reading: &reader))
+    }
+}

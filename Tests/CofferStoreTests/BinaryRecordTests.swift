@@ -1,0 +1,173 @@
+import CofferCrypto
+import CofferStore
+import Foundation
+import Testing
+
+/// The binary forms that Raft entries and keyspace rows are written in: every command comes
+/// back as it went in, bad bytes fail with an error (never a trap), and rows written as JSON
+/// before the binary form are still read.
+@Suite("Binary records")
+struct BinaryRecordTests {
+    static let master = MasterKey.generate()
+
+    static func sealed(_ value: String, _ name: String, _ version: UInt64) throws -> SealedValue {
+        try Array(value.utf8).withUnsafeBytes { try Envelope.seal($0, name: name, version: version, with: master) }
+    }
+
+    static func everyCommand() throws -> [Command] {
+        let token = TokenRecord(id: "tk1", role: .render, name: "ci – renders", hash: Array(repeating: 7, count: 32),
+                                createdAt: -5, createdBy: .system)
+        let member = MemberRecord(id: "node4", peerAddress: "127.0.0.1:7004", apiAddress: "127.0.0.1:8004")
+        let items = [
+            RotationItem(name: "A", version: 2, value: try sealed("new a", "A", 2)),
+            RotationItem(name: "Bé", version: 9, value: try sealed("", "Bé", 9)),
+        ]
+        return [
+            .createSecret(name: "Db_Password-1", value: try sealed("hunter2", "Db_Password-1", 1), at: 1_764_000_000_000, by: admin),
+            .rotateSecrets(id: "rot-1", items: items, at: 2, by: admin),
+            .rotateSecrets(id: "rot-empty", items: [], at: .max, by: .system),
+            .rollbackSecrets(id: "rb-1", items: items, at: .min, by: admin),
+            .deleteSecret(name: "A", at: 3, by: admin),
+            .createToken(token),
+            .revokeToken(id: "tk1", at: 4, by: admin),
+            .bootstrapTokens([token, token]),
+            .setMember(member),
+            .removeMember(id: "node4"),
+        ]
+    }
+
+    static func encoded(_ command: Command) -> [UInt8] {
+        var writer = ByteWriter()
+        command.write(to: &writer)
+        return writer.bytes
+    }
+
+    static func decoded(_ bytes: [UInt8]) throws -> Command {
+        var reader = ByteReader(bytes)
+        let command = try Command(reading: &reader)
+        try reader.expectEnd()
+        return command
+    }
+
+    @Test func everyCommandComesBackAsItWentIn() throws {
+        for command in try Self.everyCommand() {
+            #expect(try Self.decoded(Self.encoded(command)) == command)
+        }
+    }
+
+    /// A log entry or snapshot row cut anywhere, or with bytes after its end, is an error.
+    @Test func everyTruncationAndTrailingByteIsAnError() throws {
+        for command in try Self.everyCommand() {
+            let bytes = Self.encoded(command)
+            for count in 0..<bytes.count {
+                #expect(throws: DecodingFailure.self, "cut at \(count) of \(bytes.count)") {
+                    try Self.decoded(Array(bytes[..<count]))
+                }
+            }
+            #expect(throws: DecodingFailure.invalid("1 trailing bytes")) { try Self.decoded(bytes + [0]) }
+        }
+    }
+
+    @Test func unknownTagsBadTextAndHugeLengthsAreErrors() throws {
+        let delete = Self.encoded(.deleteSecret(name: "AB", at: 1, by: admin))
+        for tag: UInt8 in [0, 10, 0xFF] {
+            #expect(throws: DecodingFailure.invalid("command tag")) { try Self.decoded([tag] + delete.dropFirst()) }
+        }
+        var badUTF8 = delete
+        badUTF8[5] = 0xC3  // the name's first byte: a lead byte followed by an ASCII letter
+        #expect(throws: DecodingFailure.invalid("UTF-8 in a string")) { try Self.decoded(badUTF8) }
+        var huge = delete
+        huge.replaceSubrange(1..<5, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(throws: DecodingFailure.self) { try Self.decoded(huge) }
+        let rotation = Self.encoded(.rotateSecrets(id: "r", items: [], at: 1, by: admin))
+        var manyItems = rotation
+        manyItems.replaceSubrange(6..<10, with: [0x7F, 0xFF, 0xFF, 0xFF])
+        #expect(throws: DecodingFailure.invalid("list of 2147483647 over the limit 100000")) { try Self.decoded(manyItems) }
+    }
+
+    /// A keyspace written before the binary form holds JSON rows: they are read as they are,
+    /// and a rotation that rewrites some of them leaves both forms readable side by side.
+    @Test func rowsWrittenAsJSONAreStillRead() throws {
+        let store = try TemporaryKeyspace(master: Self.master)
+        func json<Value: Encodable>(_ value: Value) throws -> [UInt8] { Array(try JSONEncoder.sorted.encode(value)) }
+        let key = Array("legacy".utf8) + [0] + UInt64(1).bigEndianBytes
+        let createdAt: Int64 = 1_700_000_000_000
+        let token = TokenRecord(id: "tk9", role: .audit, name: "auditor", hash: Array(repeating: 1, count: 32),
+                                createdAt: createdAt, createdBy: admin)
+        let member = MemberRecord(id: "node9", peerAddress: "127.0.0.1:7009", apiAddress: "127.0.0.1:8009")
+        // The JSON these rows were written as; the records' own Codable forms.
+        let record = #"{"createdAt":1700000000000,"createdBy":{"name":"alice","tokenID":"t1"},"currentVersion":1,"#
+            + #""name":"Legacy","updatedAt":1700000000000,"updatedBy":{"name":"alice","tokenID":"t1"}}"#
+        let version = #"{"createdAt":1700000000000,"createdBy":{"name":"alice","tokenID":"t1"},"version":1}"#
+        let event = #"{"action":"secret.create","actor":{"name":"alice","tokenID":"t1"},"at":1700000000000,"#
+            + #""index":1,"target":"Legacy","version":1}"#
+        try store.keyspace.environment.write { txn in
+            try txn.put("secrets", Array("legacy".utf8), Array(record.utf8))
+            try txn.put("values", key, try json(try Self.sealed("old value", "Legacy", 1)))
+            try txn.put("versions", key, Array(version.utf8))
+            try txn.put("audit", UInt64(1).bigEndianBytes + [0, 0], Array(event.utf8))
+            try txn.put("tokens", Array("tk9".utf8), try json(token))
+            try txn.put("members", Array("node9".utf8), try json(member))
+            try txn.put("meta", Array("applied_index".utf8), UInt64(1).bigEndianBytes)
+        }
+        try store.reopen()
+        #expect(try store.keyspace.secret(named: "LEGACY")?.createdAt == createdAt)
+        #expect(try store.keyspace.token(id: "tk9") == token)
+        #expect(try store.keyspace.members() == [member])
+        #expect(try store.keyspace.audit().map(\.action) == ["secret.create"])
+        let (_, values) = try store.keyspace.currentValues()
+        let opened = try Envelope.open(values[0].value, name: "Legacy", version: 1, with: Self.master)
+        #expect(opened.constantTimeEquals(Array("old value".utf8)))
+
+        let results = try store.apply(.rotateSecrets(id: "r2", items: [
+            RotationItem(name: "legacy", version: 2, value: try Self.sealed("new value", "Legacy", 2)),
+        ], at: createdAt + 1, by: admin))
+        #expect(results.count == 1)
+        let history = try #require(try store.keyspace.secretWithHistory(named: "legacy"))
+        #expect(history.record.currentVersion == 2 && history.record.createdAt == createdAt)
+        #expect(history.versions.map(\.version) == [1, 2])
+        #expect(history.versions.map(\.rotationID) == [nil, "r2"])
+        #expect(try store.keyspace.audit().map(\.action) == ["secret.create", "secret.rotate"])
+        #expect(try store.keyspace.rotation(id: "r2")?.secrets == [.init(name: "Legacy", version: 2)])
+        #expect(try store.keyspace.sealedValue(named: "legacy", version: 1) != nil, "the previous value is kept")
+    }
+
+    @Test func aRowInNeitherFormIsReportedCorrupt() throws {
+        let store = try TemporaryKeyspace(master: Self.master)
+        try store.keyspace.environment.write { txn in try txn.put("secrets", Array("x".utf8), [0x7E, 1, 2]) }
+        #expect(throws: StoreError.self) { try store.keyspace.secret(named: "x") }
+        try store.keyspace.environment.write { txn in try txn.put("secrets", Array("x".utf8), [0x01, 0, 0, 0, 9, 65]) }
+        #expect(throws: StoreError.self) { try store.keyspace.secret(named: "x") }
+    }
+}
+
+@Suite("Command entries")
+struct CommandEntryTests {
+    let id = Array(UInt8(1)...16)
+
+    @Test func anEntryCarriesItsProposalIDAndCommand() throws {
+        for command in try BinaryRecordTests.everyCommand() {
+            let data = CommandEntry.encode(command, id: id)
+            #expect(CommandEntry.id(of: data) == id)
+            #expect(try CommandEntry.command(in: data) == command)
+        }
+    }
+
+    /// Logs written before the binary form hold the command as JSON behind marker 0xC1.
+    @Test func entriesWrittenAsJSONAreStillRead() throws {
+        let command = Command.rotateSecrets(id: "r1", items: [
+            RotationItem(name: "A", version: 2, value: try BinaryRecordTests.sealed("v", "A", 2)),
+        ], at: 7, by: admin)
+        let data = [0xC1] + id + Array(try JSONEncoder.sorted.encode(command))
+        #expect(CommandEntry.id(of: data) == id)
+        #expect(try CommandEntry.command(in: data) == command)
+    }
+
+    @Test func foreignOrCutEntriesAreErrors() throws {
+        let data = CommandEntry.encode(.removeMember(id: "n2"), id: id)
+        #expect(CommandEntry.id(of: [0x7B] + data.dropFirst()) == nil)
+        #expect(throws: (any Error).self) { try CommandEntry.command(in: [0x7B] + data.dropFirst()) }
+        #expect(throws: (any Error).self) { try CommandEntry.command(in: Array(data.dropLast())) }
+        #expect(throws: (any Error).self) { try CommandEntry.command(in: Array(data.prefix(17))) }
+    }
+}
