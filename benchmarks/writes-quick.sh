@@ -45,8 +45,19 @@ gen() { "$work/loadgen" -system coffer -ca "$dir/ca.pem" -token-file "$dir/admin
 gen -endpoints "127.0.0.1:$api,127.0.0.1:$((api + 1)),127.0.0.1:$((api + 2))" -op setup -c 32 \
     -secrets benchmarks/fixtures/secrets-1000.json >/dev/null
 server_pids=$(IFS=,; echo "${pids[*]}")
+# Each node's CPU seconds (user + system) so far, leader marked.
+node_cpu() {
+    local i
+    for i in 1 2 3; do
+        awk -v tag="node$i$([ "$i" = "$leader" ] && echo "(leader)")" -v hz="$(getconf CLK_TCK)" \
+            '{ printf "%s=%.2f ", tag, ($14 + $15) / hz }' "/proc/${pids[$((i - 1))]}/stat"
+    done
+}
 for c in $CS; do
+    before=$(node_cpu)
     echo "c=$c $(gen -endpoints "$endpoint" -op put -c "$c" -n 200000 -d "$DURATION" -server-pids "$server_pids")"
+    echo "  cpu_s before: $before"
+    echo "  cpu_s after:  $(node_cpu)"
 done
 # Snapshots stop a node's writes while they are taken: say how many fell into the runs.
 for i in 1 2 3; do
@@ -57,6 +68,7 @@ if [ -n "${PERF:-}" ]; then
     gen -endpoints "$endpoint" -op put -c "$PERF" -n 1000000 -d 8s >/dev/null &
     sleep 1
     if [ -n "${PERF_ALL:-}" ]; then target=(-a); else target=(-p "${pids[$((leader - 1))]}"); fi
-    perf record -F 999 -g "${target[@]}" -o perf.data -- sleep 5 >/dev/null 2>&1
+    if [ -n "${PERF_STAT:-}" ]; then perf stat -e "$PERF_STAT" "${target[@]}" -- sleep 5 2>&1 | grep -v "^$"; else
+    perf record -F 999 -g "${target[@]}" -o perf.data -- sleep 5 >/dev/null 2>&1; fi
     wait $!
 fi

@@ -378,11 +378,10 @@ public final class RaftDriver: @unchecked Sendable {
             // A snapshot from the leader may have been installed while this one was read.
             guard image.appliedIndex > lastSnapshotIndex else { return }
             let read = ContinuousClock.now
-            try storage.createSnapshot(index: image.appliedIndex, confState: confState, data: image.data)
+            let kept = settings.entriesKeptAfterSnapshot
+            try storage.createSnapshot(index: image.appliedIndex, confState: confState, data: image.data,
+                                       compactingUpTo: image.appliedIndex > kept ? image.appliedIndex - kept : 0)
             lastSnapshotIndex = image.appliedIndex
-            if image.appliedIndex > settings.entriesKeptAfterSnapshot {
-                try storage.compact(upTo: image.appliedIndex - settings.entriesKeptAfterSnapshot)
-            }
             logger.info("took a snapshot", metadata: [
                 "index": "\(image.appliedIndex)", "bytes": "\(image.data.count)",
                 "read_ms": "\((read - started).milliseconds)", "store_ms": "\((ContinuousClock.now - read).milliseconds)"])

@@ -107,18 +107,7 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
     }
 
     public func createSnapshot(index: LogIndex, confState: ConfState, data: [UInt8]) throws(RaftError) {
-        guard index > snapshotMetadata.index else { throw .snapshotOutOfDate }
-        let term = try term(at: index)
-        let metadata = SnapshotMetadata(index: index, term: term, confState: confState)
-        fatalOnFailure("record a snapshot") {
-            try environment.write { txn in
-                var writer = ByteWriter()
-                RaftEncoding.write(metadata, to: &writer)
-                try txn.put(Table.meta, MetaKey.snapshotMetadata, writer.bytes)
-                try txn.put(Table.meta, MetaKey.snapshotData, data)
-            }
-        }
-        snapshotMetadata = metadata
+        try createSnapshot(index: index, confState: confState, data: data, compactingUpTo: 0)
     }
 
     public func compact(upTo index: LogIndex) throws(RaftError) {
@@ -126,15 +115,38 @@ public final class LMDBRaftStorage: RaftStorage, @unchecked Sendable {
         guard index <= snapshotMetadata.index, index <= last else { throw .unavailable }
         let term = try term(at: index)
         fatalOnFailure("compact the raft log") {
+            try environment.write { txn in try compact(upTo: index, term: term, in: txn) }
+        }
+    }
+
+    /// Records a snapshot and then discards the entries up to `compactIndex` (0: none) in one
+    /// durable transaction: one disk sync where `createSnapshot` and `compact` take two.
+    public func createSnapshot(
+        index: LogIndex, confState: ConfState, data: [UInt8], compactingUpTo compactIndex: LogIndex
+    ) throws(RaftError) {
+        guard index > snapshotMetadata.index else { throw .snapshotOutOfDate }
+        guard compactIndex <= index else { throw .unavailable }
+        let metadata = SnapshotMetadata(index: index, term: try term(at: index), confState: confState)
+        let compactTerm = compactIndex > start.index ? try term(at: compactIndex) : nil
+        fatalOnFailure("record a snapshot") {
             try environment.write { txn in
-                for row in try txn.scan(Table.log, from: (start.index + 1).bigEndianBytes, while: {
-                    (UInt64(bigEndianBytes: $0) ?? .max) <= index
-                }) {
-                    try txn.delete(Table.log, row.key)
-                }
-                try setStart(index, term, in: txn)
+                var writer = ByteWriter()
+                RaftEncoding.write(metadata, to: &writer)
+                try txn.put(Table.meta, MetaKey.snapshotMetadata, writer.bytes)
+                try txn.put(Table.meta, MetaKey.snapshotData, data)
+                if let compactTerm { try compact(upTo: compactIndex, term: compactTerm, in: txn) }
             }
         }
+        snapshotMetadata = metadata
+    }
+
+    private func compact(upTo index: LogIndex, term: Term, in txn: LMDBTransaction) throws {
+        for row in try txn.scan(Table.log, from: (start.index + 1).bigEndianBytes, while: {
+            (UInt64(bigEndianBytes: $0) ?? .max) <= index
+        }) {
+            try txn.delete(Table.log, row.key)
+        }
+        try setStart(index, term, in: txn)
     }
 
     // MARK: Transaction-level writes, for one transaction per Ready

@@ -76,8 +76,18 @@ struct LMDBRaftStorageTests {
                 let index = pair.memory.lastIndex()
                 let data = Array("image-\(index)".utf8)
                 let conf = ConfState(voters: [1, 2, 3], learners: [4])
-                #expect(pair.result { try pair.lmdb.createSnapshot(index: index, confState: conf, data: data) }
-                        == pair.result { try pair.memory.createSnapshot(index: index, confState: conf, data: data) }, "\(context)")
+                if rng.next() % 2 == 0 {
+                    #expect(pair.result { try pair.lmdb.createSnapshot(index: index, confState: conf, data: data) }
+                            == pair.result { try pair.memory.createSnapshot(index: index, confState: conf, data: data) }, "\(context)")
+                } else {
+                    // The driver's form: the snapshot and a compaction behind it in one transaction.
+                    let upTo = index - min(index, rng.next() % 3)
+                    #expect(pair.result { try pair.lmdb.createSnapshot(index: index, confState: conf, data: data, compactingUpTo: upTo) }
+                            == pair.result {
+                                try pair.memory.createSnapshot(index: index, confState: conf, data: data)
+                                try pair.memory.compact(upTo: upTo)
+                            }, "\(context)")
+                }
             case 7:
                 let upTo = pair.memory.snapshot().metadata.index
                 _ = pair.result { try pair.lmdb.compact(upTo: upTo) }
