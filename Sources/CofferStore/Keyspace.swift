@@ -1,8 +1,9 @@
 import CofferCrypto
 import Foundation
 
-/// A node's keyspace in one LMDB environment: secrets' metadata, their sealed values, tokens,
-/// the audit trail, and the index of the last applied log entry. Commands are applied in
+/// A node's keyspace in one LMDB environment: each secret's record, version metadata and
+/// sealed values (`SecretRows`), tokens, the audit trail, and the index of the last applied
+/// log entry. Commands are applied in
 /// batches, each batch and its applied index in one write transaction.
 public final class Keyspace: @unchecked Sendable {
     public let environment: LMDBEnvironment
@@ -10,15 +11,17 @@ public final class Keyspace: @unchecked Sendable {
 
     enum Table {
         static let meta = "meta"
-        static let secrets = "secrets"
-        static let values = "values"
+        static let secretRows = "secret_rows"
         static let tokens = "tokens"
         static let audit = "audit"
         static let members = "members"
         static let rotations = "rotations"
-        /// Each version's metadata, under the same keys as `values`.
-        static let versions = "versions"
-        static let all = [meta, secrets, values, tokens, audit, members, rotations, versions]
+        /// Where records, sealed values and version metadata were kept before `secret_rows`;
+        /// read only to move their rows there.
+        static let legacySecrets = "secrets"
+        static let legacyValues = "values"
+        static let legacyVersions = "versions"
+        static let all = [meta, secretRows, tokens, audit, members, rotations, legacySecrets, legacyValues, legacyVersions]
     }
 
     enum MetaKey {
@@ -27,6 +30,8 @@ public final class Keyspace: @unchecked Sendable {
         static let bootstrapped = Array("bootstrapped".utf8)
         /// Set once version histories have moved out of the secret records.
         static let versionsMoved = Array("versions_moved".utf8)
+        /// Set once records, values and versions have moved to `secret_rows`.
+        static let rowsMerged = Array("rows_merged".utf8)
     }
 
     /// How many sealed versions of a secret are kept: the current one and the one before
@@ -47,6 +52,10 @@ public final class Keyspace: @unchecked Sendable {
             if try txn.get(Table.meta, MetaKey.versionsMoved) == nil {
                 try Self.moveVersionHistories(in: txn)
                 try txn.put(Table.meta, MetaKey.versionsMoved, [1])
+            }
+            if try txn.get(Table.meta, MetaKey.rowsMerged) == nil {
+                try SecretRows.moveLegacyRows(in: txn)
+                try txn.put(Table.meta, MetaKey.rowsMerged, [1])
             }
         }
     }
@@ -86,8 +95,9 @@ public final class Keyspace: @unchecked Sendable {
             guard try secret(named: name, in: txn) == nil else { return .failure(.nameTaken(name)) }
             let record = SecretRecord(name: name, currentVersion: 1, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by)
             try put(record, in: txn)
-            try txn.put(Table.versions, valueKey(name, 1), encode(VersionInfo(version: 1, createdAt: at, createdBy: by, rotationID: nil)))
-            try txn.put(Table.values, valueKey(name, 1), encode(value))
+            try txn.put(Table.secretRows, SecretRows.version(name, 1),
+                        encode(VersionInfo(version: 1, createdAt: at, createdBy: by, rotationID: nil)))
+            try txn.put(Table.secretRows, SecretRows.value(name, 1), encode(value))
             try audit(index, 0, at, by, "secret.create", name, version: 1, rotationID: nil, in: txn)
             changes.append(.set(name: name, version: 1, value: value))
             return .success(.secretCreated(record))
@@ -100,9 +110,8 @@ public final class Keyspace: @unchecked Sendable {
 
         case .deleteSecret(let name, let at, let by):
             guard let record = try secret(named: name, in: txn) else { return .failure(.notFound(name)) }
-            try txn.delete(Table.secrets, Array(folded(name).utf8))
-            for table in [Table.values, Table.versions] {
-                for (key, _) in try txn.scan(table, prefix: valuePrefix(name)) { try txn.delete(table, key) }
+            for (key, _) in try txn.scan(Table.secretRows, prefix: SecretRows.prefix(name)) {
+                try txn.delete(Table.secretRows, key)
             }
             try audit(index, 0, at, by, "secret.delete", record.name, version: record.currentVersion, rotationID: nil, in: txn)
             changes.append(.remove(name: record.name))
@@ -154,11 +163,11 @@ public final class Keyspace: @unchecked Sendable {
         let action = kind == .rotate ? "secret.rotate" : "secret.rollback"
         for (offset, (item, record)) in zip(items, records).enumerated() {
             try put(record, in: txn)
-            try txn.put(Table.values, valueKey(item.name, item.version), encode(item.value))
-            try txn.put(Table.versions, valueKey(item.name, item.version),
+            try txn.put(Table.secretRows, SecretRows.value(item.name, item.version), encode(item.value))
+            try txn.put(Table.secretRows, SecretRows.version(item.name, item.version),
                         encode(VersionInfo(version: item.version, createdAt: at, createdBy: by, rotationID: id)))
             if item.version > sealedVersionsKept {
-                try txn.delete(Table.values, valueKey(item.name, item.version - sealedVersionsKept))
+                try txn.delete(Table.secretRows, SecretRows.value(item.name, item.version - sealedVersionsKept))
             }
             try audit(index, UInt16(offset), at, by, action, record.name, version: item.version, rotationID: id, in: txn)
             changes.append(.set(name: record.name, version: item.version, value: item.value))
@@ -186,7 +195,7 @@ public final class Keyspace: @unchecked Sendable {
     public func secrets() throws -> [SecretRecord] {
         try environment.read { txn in
             var records: [SecretRecord] = []
-            for entry in try txn.scan(Table.secrets) { records.append(try decode(SecretRecord.self, entry.value)) }
+            for row in try SecretRows.records(in: txn) { records.append(try decode(SecretRecord.self, row.value)) }
             return records
         }
     }
@@ -199,29 +208,30 @@ public final class Keyspace: @unchecked Sendable {
     public func secretWithHistory(named name: String) throws -> (record: SecretRecord, versions: [VersionInfo])? {
         try environment.read { txn in
             guard let record = try Self.secret(named: name, in: txn) else { return nil }
-            let rows = try txn.scan(Table.versions, prefix: Self.valuePrefix(name))
+            let rows = try txn.scan(Table.secretRows, prefix: SecretRows.history(name))
             return (record, try rows.map { try decode(VersionInfo.self, $0.value) })
         }
     }
 
     /// Moves version histories kept inside secret records (as stored before the `versions`
-    /// table) into that table, and rewrites the records without them.
+    /// table) into that table, and rewrites the records without them. Works on the tables of
+    /// before `secret_rows`; `SecretRows.moveLegacyRows` runs after it.
     static func moveVersionHistories(in txn: LMDBTransaction) throws {
         // Binary rows were written after the move, so only JSON rows can hold a history.
-        for row in try txn.scan(Table.secrets) where row.value.first == StoredForm.json {
+        for row in try txn.scan(Table.legacySecrets) where row.value.first == StoredForm.json {
             guard let history = try decodeJSON(LegacyVersionHistory.self, row.value).versions else { continue }
             let record = try decode(SecretRecord.self, row.value)
             for info in history {
-                try txn.put(Table.versions, valueKey(record.name, info.version), encode(info))
+                try txn.put(Table.legacyVersions, Array(folded(record.name).utf8) + [0] + info.version.bigEndianBytes, encode(info))
             }
-            try put(record, in: txn)
+            try txn.put(Table.legacySecrets, row.key, encode(record))
         }
     }
 
     /// The sealed value of one version, if it is still kept.
     public func sealedValue(named name: String, version: UInt64) throws -> SealedValue? {
         try environment.read { txn in
-            try txn.get(Table.values, Self.valueKey(name, version)).map { bytes in
+            try txn.get(Table.secretRows, SecretRows.value(name, version)).map { bytes in
                 try decode(SealedValue.self, bytes)
             }
         }
@@ -231,9 +241,9 @@ public final class Keyspace: @unchecked Sendable {
     public func currentValues() throws -> (appliedIndex: UInt64, values: [(name: String, version: UInt64, value: SealedValue)]) {
         try environment.read { txn in
             var values: [(name: String, version: UInt64, value: SealedValue)] = []
-            for entry in try txn.scan(Table.secrets) {
-                let record = try decode(SecretRecord.self, entry.value)
-                guard let bytes = try txn.get(Table.values, Self.valueKey(record.name, record.currentVersion)) else {
+            for row in try SecretRows.records(in: txn) {
+                let record = try decode(SecretRecord.self, row.value)
+                guard let bytes = try txn.get(Table.secretRows, SecretRows.value(record.name, record.currentVersion)) else {
                     throw StoreError.corrupt("no sealed value for the current version of a secret")
                 }
                 values.append((record.name, record.currentVersion, try decode(SealedValue.self, bytes)))
@@ -281,13 +291,13 @@ public final class Keyspace: @unchecked Sendable {
 
     private static func secret(named name: String, in txn: LMDBTransaction) throws -> SecretRecord? {
         guard isValidName(name) else { return nil }
-        return try txn.get(Table.secrets, Array(folded(name).utf8)).map { bytes in
+        return try txn.get(Table.secretRows, SecretRows.record(name)).map { bytes in
             try decode(SecretRecord.self, bytes)
         }
     }
 
     private static func put(_ record: SecretRecord, in txn: LMDBTransaction) throws {
-        try txn.put(Table.secrets, Array(folded(record.name).utf8), encode(record))
+        try txn.put(Table.secretRows, SecretRows.record(record.name), encode(record))
     }
 
     private static func audit(
@@ -308,10 +318,6 @@ public final class Keyspace: @unchecked Sendable {
             (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F || byte == 0x2D
         }
     }
-
-    static func valuePrefix(_ name: String) -> [UInt8] { Array(folded(name).utf8) + [0] }
-
-    static func valueKey(_ name: String, _ version: UInt64) -> [UInt8] { valuePrefix(name) + version.bigEndianBytes }
 }
 
 // One of each, made once: a coder is safe to share between threads, and making one per record

@@ -2,21 +2,23 @@
 /// master key check stays out (each node proves its own key); the applied index is the
 /// snapshot's index.
 extension Keyspace {
-    /// Format 2 added the rotations table, format 3 the versions table; an image from an older
-    /// leader lacks them (and keeps version histories inside the secret records). Format 4 may
-    /// hold rows in their binary form, which a node that reads only JSON rows must refuse.
-    static let snapshotTables = [Table.secrets, Table.values, Table.tokens, Table.audit, Table.members, Table.rotations,
-                                 Table.versions]
-    static let snapshotFormat: UInt8 = 4
+    static let snapshotFormat: UInt8 = 5
 
-    /// The format that first carried `table`.
-    private static func firstFormat(with table: String) -> UInt8 {
-        switch table {
-        case Table.rotations: 2
-        case Table.versions: 3
-        default: 1
+    /// The tables an image of `format` carries, in order. Format 2 added the rotations table,
+    /// format 3 the versions table (before it, version histories sat inside the secret records),
+    /// format 4 allowed rows in their binary form, and format 5 carries records, values and
+    /// versions together in `secret_rows`. Older images are restored into the tables of before
+    /// and moved on from there, as an old keyspace is when it is opened.
+    private static func tables(inFormat format: UInt8) -> [String] {
+        switch format {
+        case 1: [Table.legacySecrets, Table.legacyValues, Table.tokens, Table.audit, Table.members]
+        case 2: [Table.legacySecrets, Table.legacyValues, Table.tokens, Table.audit, Table.members, Table.rotations]
+        case 3, 4: [Table.legacySecrets, Table.legacyValues, Table.tokens, Table.audit, Table.members, Table.rotations,
+                    Table.legacyVersions]
+        default: [Table.secretRows, Table.tokens, Table.audit, Table.members, Table.rotations]
         }
     }
+
     /// The largest snapshot a node accepts from a peer.
     public static let maxSnapshotBytes = 512 * 1024 * 1024
 
@@ -38,7 +40,7 @@ extension Keyspace {
             var writer = ByteWriter(capacity: 4096)
             writer.write(Self.snapshotFormat)
             writer.write(try txn.get(Table.meta, MetaKey.bootstrapped) != nil)
-            for table in Self.snapshotTables {
+            for table in Self.tables(inFormat: Self.snapshotFormat) {
                 let rows = try txn.scan(table)
                 writer.write(UInt32(rows.count))
                 for row in rows {
@@ -59,22 +61,21 @@ extension Keyspace {
         guard (1...Self.snapshotFormat).contains(format) else { throw StoreError.corrupt("unknown snapshot format") }
         let bootstrapped = try reader.readBool()
         var tables: [(String, [(key: [UInt8], value: [UInt8])])] = []
-        for table in Self.snapshotTables {
-            guard format >= Self.firstFormat(with: table) else {
-                tables.append((table, []))
-                continue
-            }
+        for table in Self.tables(inFormat: format) {
             let count = Int(try reader.readUInt32())
             var rows: [(key: [UInt8], value: [UInt8])] = []
             for _ in 0..<count { rows.append((try reader.readBytes(max: 1024), try reader.readBytes())) }
             tables.append((table, rows))
         }
         try reader.expectEnd()
-        for (table, rows) in tables {
+        for table in Table.all where table != Table.meta {
             for row in try txn.scan(table) { try txn.delete(table, row.key) }
+        }
+        for (table, rows) in tables {
             for row in rows { try txn.put(table, row.key, row.value) }
         }
-        if format < Self.firstFormat(with: Table.versions) { try Self.moveVersionHistories(in: txn) }
+        if format < 3 { try Self.moveVersionHistories(in: txn) }
+        if format < 5 { try SecretRows.moveLegacyRows(in: txn) }
         if bootstrapped { try txn.put(Table.meta, MetaKey.bootstrapped, [1]) } else { try txn.delete(Table.meta, MetaKey.bootstrapped) }
         try txn.put(Table.meta, MetaKey.appliedIndex, appliedIndex.bigEndianBytes)
     }

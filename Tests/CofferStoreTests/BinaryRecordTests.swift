@@ -109,6 +109,7 @@ struct BinaryRecordTests {
             try txn.put("tokens", Array("tk9".utf8), try json(token))
             try txn.put("members", Array("node9".utf8), try json(member))
             try txn.put("meta", Array("applied_index".utf8), UInt64(1).bigEndianBytes)
+            _ = try txn.delete("meta", Array("rows_merged".utf8))
         }
         try store.reopen()
         #expect(try store.keyspace.secret(named: "LEGACY")?.createdAt == createdAt)
@@ -134,9 +135,10 @@ struct BinaryRecordTests {
 
     @Test func aRowInNeitherFormIsReportedCorrupt() throws {
         let store = try TemporaryKeyspace(master: Self.master)
-        try store.keyspace.environment.write { txn in try txn.put("secrets", Array("x".utf8), [0x7E, 1, 2]) }
+        let key = Array("x".utf8) + [0, 3]
+        try store.keyspace.environment.write { txn in try txn.put("secret_rows", key, [0x7E, 1, 2]) }
         #expect(throws: StoreError.self) { try store.keyspace.secret(named: "x") }
-        try store.keyspace.environment.write { txn in try txn.put("secrets", Array("x".utf8), [0x01, 0, 0, 0, 9, 65]) }
+        try store.keyspace.environment.write { txn in try txn.put("secret_rows", key, [0x01, 0, 0, 0, 9, 65]) }
         #expect(throws: StoreError.self) { try store.keyspace.secret(named: "x") }
     }
 }

@@ -106,7 +106,7 @@ struct KeyspaceTests {
         let store = try TemporaryKeyspace()
         try store.apply(.createSecret(name: "A", value: try store.seal("1", "A", 1), at: 1, by: admin))
         func recordSize() throws -> Int {
-            try store.keyspace.environment.read { txn in try #require(try txn.get("secrets", Array("a".utf8))).count }
+            try store.keyspace.environment.read { txn in try #require(try txn.get("secret_rows", Array("a".utf8) + [0, 3])).count }
         }
         try store.apply(.rotateSecrets(id: "r2", items: [
             RotationItem(name: "A", version: 2, value: try store.seal("2", "A", 2)),
@@ -126,7 +126,8 @@ struct KeyspaceTests {
     }
 
     /// A keyspace written before version metadata had a table of its own keeps each history
-    /// inside the record; opening it moves the history out, and nothing is lost.
+    /// inside the record, and the record and values in tables of their own; opening it moves
+    /// the history out and every row to `secret_rows`, and nothing is lost.
     @Test func historiesInsideOldRecordsMoveToTheirTableOnOpen() throws {
         let store = try TemporaryKeyspace()
         try store.apply(.createSecret(name: "Old", value: try store.seal("1", "Old", 1), at: 1, by: admin))
@@ -134,18 +135,29 @@ struct KeyspaceTests {
             + #""updatedAt":5,"updatedBy":{"name":"bob","tokenID":"t2"},"versions":[{"createdAt":1,"createdBy":"#
             + #"{"name":"alice","tokenID":"t1"},"version":1},{"createdAt":5,"createdBy":{"name":"bob","tokenID":"t2"},"#
             + #""rotationID":"r5","version":2}]}"#
+        let sealed = Array(try JSONEncoder.sorted.encode(try store.seal("2", "Old", 2)))
         try store.keyspace.environment.write { txn in
+            for row in try txn.scan("secret_rows") { try txn.delete("secret_rows", row.key) }
             try txn.put("secrets", Array("old".utf8), Array(legacy.utf8))
-            _ = try txn.delete("versions", Array("old".utf8) + [0] + UInt64(1).bigEndianBytes)
+            try txn.put("values", Array("old".utf8) + [0] + UInt64(2).bigEndianBytes, sealed)
             _ = try txn.delete("meta", Array("versions_moved".utf8))
+            _ = try txn.delete("meta", Array("rows_merged".utf8))
         }
         try store.reopen()
         let history = try #require(try store.keyspace.secretWithHistory(named: "OLD"))
         #expect(history.record.currentVersion == 2 && history.record.updatedBy.name == "bob")
         #expect(history.versions.map(\.version) == [1, 2])
         #expect(history.versions.map(\.rotationID) == [nil, "r5"])
-        let stored = try store.keyspace.environment.read { txn in try #require(try txn.get("secrets", Array("old".utf8))) }
-        #expect(!String(decoding: stored, as: UTF8.self).contains("versions"), "the record still holds its history")
+        let (_, values) = try store.keyspace.currentValues()
+        #expect(try Envelope.open(values[0].value, name: "Old", version: 2, with: store.master).constantTimeEquals(Array("2".utf8)))
+        try store.keyspace.environment.read { txn in
+            let stored = try #require(try txn.get("secret_rows", Array("old".utf8) + [0, 3]))
+            #expect(!String(decoding: stored, as: UTF8.self).contains("versions"), "the record still holds its history")
+            for table in ["secrets", "values", "versions"] {
+                let rows = try txn.scan(table)
+                #expect(rows.isEmpty, "\(table) still has rows")
+            }
+        }
     }
 
     @Test func deleteRemovesTheSecretAndItsValues() throws {
