@@ -48,22 +48,27 @@ func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], envir
     return CommandResult(status: process.terminationStatus, stdout: Array(out), stderr: String(decoding: err, as: UTF8.self))
 }
 
-/// A port nothing listens on now (the kernel's pick for an ephemeral bind).
-func freePort() -> Int {
+/// The first of `count` consecutive ports that nothing listens on now, below the kernel's
+/// ephemeral range (32768 and up here): a port the kernel picks for an outbound connection
+/// (the nodes' own connections to each other among them) cannot take one of these between
+/// this check and the node's bind, as it once took the port after a kernel-picked one.
+func freePorts(_ count: Int) -> Int {
+    while true {
+        let base = Int.random(in: 10_000...(32_000 - count))
+        if (base..<base + count).allSatisfy(isFree) { return base }
+    }
+}
+
+private func isFree(_ port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-    }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
 }
 
 /// A real Coffer deployment for one test: files made by `coffer dev --prepare-only` in a
@@ -84,8 +89,9 @@ final class Deployment: @unchecked Sendable {
     init(nodes: Int = 1, founders: Int? = nil, proxied: Bool = false, snapshotEvery: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-e2e-\(UUID())").path
         self.nodes = nodes
-        apiPort = freePort()
-        let peerPort = freePort()
+        apiPort = freePorts(nodes)
+        var peerPort = freePorts(nodes)
+        while abs(peerPort - apiPort) < nodes { peerPort = freePorts(nodes) }
         let prepared = try run(Binary.coffer, ["dev", "--prepare-only", "--nodes", "\(nodes)", "--dir", directory,
                                                 "--api-port", "\(apiPort)", "--peer-port", "\(peerPort)"])
         guard prepared.status == 0 else { throw HarnessError("coffer dev --prepare-only failed: \(prepared.stderr)") }
