@@ -264,9 +264,12 @@ public final class RaftDriver: @unchecked Sendable {
         var commands: [(index: UInt64, command: Command)] = []
         var proposalAt: [UInt64: ProposalID] = [:]
         for entry in ready.committedEntries where entry.kind == .normal && !entry.data.isEmpty {
-            guard let proposalID = ProposalCodec.id(of: entry.data), let command = try? ProposalCodec.command(in: entry.data) else {
-                logger.error("skipped an undecodable log entry", metadata: ["index": "\(entry.index)"])
-                continue
+            // A committed entry this node cannot read stops it: skipping it would leave its
+            // keyspace apart from every other member's (a missed rotation still serving the old
+            // value). Such an entry comes from a newer version: members are upgraded together.
+            let (proposalID, command) = fatalOnFailure("read committed log entry \(entry.index) (written by a newer version?)") {
+                guard let proposalID = ProposalCodec.id(of: entry.data) else { throw DecodingFailure.invalid("entry marker") }
+                return (proposalID, try ProposalCodec.command(in: entry.data))
             }
             commands.append((entry.index, command))
             proposalAt[entry.index] = proposalID

@@ -15,11 +15,15 @@ enum StoredForm {
     static let json = UInt8(ascii: "{")
 }
 
-/// Binary bounds: a name or id is short, a sealed field at most a value's size plus a tag.
+/// Bounds on what a row or entry may claim, so a corrupt length fails cleanly. They are as
+/// wide as what the writers accept: anything written can be read back. A text field can be
+/// as long as the request that carried it (the API takes bodies up to 1 MiB, and a token name
+/// of 100 characters can be far longer in bytes); a list as long as the 16-bit position each
+/// rotated secret has in the audit trail allows.
 enum RecordLimits {
-    static let text = 4 * 1024
+    static let text = 1024 * 1024
     static let sealedField = 1024 * 1024
-    static let listItems = 100_000
+    static let listItems = Int(UInt16.max)
 }
 
 func encode<Value: BinaryRecord>(_ value: Value) -> [UInt8] {

@@ -31,7 +31,11 @@ public enum CommandEntry {
             try reader.expectEnd()
             return command
         case jsonMarker:
-            return try JSONDecoder.shared.decode(Command.self, from: Data(data[(1 + idCount)...]))
+            // The decoder's own error could quote the entry; this one names nothing in it.
+            guard let command = try? JSONDecoder.shared.decode(Command.self, from: Data(data[(1 + idCount)...])) else {
+                throw DecodingFailure.invalid("JSON command")
+            }
+            return command
         default:
             throw DecodingFailure.invalid("entry marker")
         }

@@ -53,7 +53,9 @@ extension Keyspace {
     }
 
     /// Replaces the replicated state with a snapshot's, inside the caller's transaction.
-    /// A malformed image throws before anything is written.
+    /// A malformed image throws, and the caller's transaction must then be abandoned: the
+    /// image is checked whole before anything is written, but moving an older format's rows
+    /// into today's tables can still find one bad.
     public func restore(snapshot data: [UInt8], appliedIndex: UInt64, in txn: LMDBTransaction) throws {
         guard data.count <= Self.maxSnapshotBytes else { throw StoreError.corrupt("snapshot larger than the limit") }
         var reader = ByteReader(data)

@@ -82,7 +82,23 @@ struct BinaryRecordTests {
         let rotation = Self.encoded(.rotateSecrets(id: "r", items: [], at: 1, by: admin))
         var manyItems = rotation
         manyItems.replaceSubrange(6..<10, with: [0x7F, 0xFF, 0xFF, 0xFF])
-        #expect(throws: DecodingFailure.invalid("list of 2147483647 over the limit 100000")) { try Self.decoded(manyItems) }
+        #expect(throws: DecodingFailure.invalid("list of 2147483647 over the limit 65535")) { try Self.decoded(manyItems) }
+    }
+
+    /// Whatever a writer accepted reads back: a token name of 100 characters is far longer in
+    /// bytes when each character carries combining marks.
+    @Test func longTextReadsBack() throws {
+        let name = String(repeating: "e" + String(repeating: "\u{0301}", count: 50), count: 100)
+        #expect(name.count == 100 && name.utf8.count > 10_000)
+        let long = Actor(tokenID: "tk2", name: name)
+        let token = TokenRecord(id: "tk2", role: .admin, name: name, hash: Array(repeating: 2, count: 32), createdAt: 1, createdBy: long)
+        for command in [Command.createToken(token), .deleteSecret(name: "A", at: 1, by: long)] {
+            #expect(try Self.decoded(Self.encoded(command)) == command)
+        }
+        let store = try TemporaryKeyspace(master: Self.master)
+        try store.apply(.createSecret(name: "A", value: try Self.sealed("a", "A", 1), at: 1, by: long), .createToken(token))
+        #expect(try store.keyspace.secret(named: "a")?.createdBy == long)
+        #expect(try store.keyspace.token(id: "tk2") == token)
     }
 
     /// A keyspace written before the binary form holds JSON rows: they are read as they are,

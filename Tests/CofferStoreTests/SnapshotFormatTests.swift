@@ -108,7 +108,7 @@ struct SnapshotFormatTests {
     /// Listing walks records only, however long each history is.
     @Test func listingSkipsHistoriesAndValues() throws {
         let store = try TemporaryKeyspace()
-        for name in ["b", "a-b", "a", "ab", "a_"] {
+        for name in ["b", "A-b", "a", "AB", "a_"] {
             try store.apply(.createSecret(name: name, value: try store.seal(name, name, 1), at: 1, by: admin))
         }
         for version in UInt64(2)...30 {
@@ -116,7 +116,7 @@ struct SnapshotFormatTests {
                 RotationItem(name: "a", version: version, value: try store.seal("\(version)", "a", version)),
             ], at: 2, by: admin))
         }
-        #expect(try store.keyspace.secrets().map(\.name) == ["a", "a-b", "a_", "ab", "b"])
-        #expect(try store.keyspace.currentValues().values.map { "\($0.name)@\($0.version)" } == ["a@30", "a-b@1", "a_@1", "ab@1", "b@1"])
+        #expect(try store.keyspace.secrets().map(\.name) == ["a", "A-b", "a_", "AB", "b"])
+        #expect(try store.keyspace.currentValues().values.map { "\($0.name)@\($0.version)" } == ["a@30", "A-b@1", "a_@1", "AB@1", "b@1"])
     }
 }
