@@ -16,9 +16,12 @@ public final class RaftDriver: @unchecked Sendable {
         public var tick: Duration = .milliseconds(25)
         public var electionTicks = 10
         public var heartbeatTicks = 1
-        /// Take a snapshot after this many applied entries, keeping this many behind it.
-        public var snapshotEvery: UInt64 = 10_000
-        public var entriesKeptAfterSnapshot: UInt64 = 1_000
+        /// Take a snapshot after this many applied entries, keeping this many behind it: etcd
+        /// 3.4's defaults (`--snapshot-count`, and the entries it keeps for slow followers). An
+        /// image is the whole keyspace (6.6 MB for 5,000 secrets and their history), and taking
+        /// one every 10,000 entries cost a 3-node cluster 12-20 % of its writes under load.
+        public var snapshotEvery: UInt64 = 100_000
+        public var entriesKeptAfterSnapshot: UInt64 = 5_000
         public var requestTimeout: Duration = .seconds(5)
 
         public init() {}
