@@ -82,3 +82,17 @@ struct HashTests {
 
     func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
+
+@Suite("Secure bytes")
+struct SecureBytesTests {
+    /// An array is copied at once, any other collection byte by byte: both hold the same bytes.
+    @Test func copiesOfContiguousAndOtherCollectionsAgree() {
+        let source = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        for copy in [SecureBytes(copying: source), SecureBytes(copying: source[...]), SecureBytes(copying: source.reversed().reversed()),
+                     SecureBytes(copying: source.lazy.map { $0 })] {
+            #expect(copy.count == 300)
+            #expect(copy.constantTimeEquals(source))
+        }
+        #expect(SecureBytes(copying: [UInt8]()).count == 0)
+    }
+}
