@@ -1,6 +1,7 @@
 import CofferCrypto
 import CofferStore
 import Foundation
+import Raft
 import Testing
 
 /// The binary forms that Raft entries and keyspace rows are written in: every command comes
@@ -187,5 +188,37 @@ struct CommandEntryTests {
         #expect(throws: (any Error).self) { try CommandEntry.command(in: [0x7B] + data.dropFirst()) }
         #expect(throws: (any Error).self) { try CommandEntry.command(in: Array(data.dropLast())) }
         #expect(throws: (any Error).self) { try CommandEntry.command(in: Array(data.prefix(17))) }
+    }
+}
+
+/// Entries arrive from peers and snapshots from leaders: whatever their bytes, decoding ends in a
+/// command or a `DecodingFailure`, never a trap. Seeded; replay with `CODEC_SEED`.
+@Suite("Binary records under random damage")
+struct BinaryRecordDamageTests {
+    @Test func damagedAndRandomBytesDecodeOrFailCleanly() throws {
+        let seed = ProcessInfo.processInfo.environment["CODEC_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0 ... .max)
+        print("binary record damage test: seed \(seed) (replay with CODEC_SEED=\(seed))")
+        var rng = SplitMix64(seed: seed)
+        let valid = try BinaryRecordTests.everyCommand().map(BinaryRecordTests.encoded)
+        var decoded = 0
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            if round % 4 == 0 {
+                bytes = (0..<(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            } else {
+                bytes = valid[Int(rng.next() % UInt64(valid.count))]
+                for _ in 0...(rng.next() % 3) where !bytes.isEmpty {
+                    bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
+            }
+            do {
+                let command = try BinaryRecordTests.decoded(bytes)
+                // What decodes is a command that encodes back to the same bytes.
+                #expect(BinaryRecordTests.encoded(command) == bytes, "seed \(seed) round \(round)")
+                decoded += 1
+            } catch is DecodingFailure {
+            }
+        }
+        #expect(decoded > 0, "no damaged input decoded at all: the damage is too coarse to test anything")
     }
 }
