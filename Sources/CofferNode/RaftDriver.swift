@@ -126,9 +126,10 @@ public final class RaftDriver: @unchecked Sendable {
 
     /// Proposes a command (on the leader) and returns once it is committed and applied here.
     public func submit(_ command: Command) async throws -> AppliedCommand {
-        let data = ProposalCodec.encode(command, id: ProposalID.make())
+        let proposalID = ProposalID.make()
+        let data = CommandEntry.encode(command, id: proposalID.bytes)
         return try await withCheckedThrowingContinuation { continuation in
-            enqueue(.propose(ProposalCodec.id(of: data)!, data, Pending(continuation, deadline: deadline())))
+            enqueue(.propose(proposalID, data, Pending(continuation, deadline: deadline())))
         }
     }
 
@@ -271,8 +272,8 @@ public final class RaftDriver: @unchecked Sendable {
             // keyspace apart from every other member's (a missed rotation still serving the old
             // value). Such an entry comes from a newer version: members are upgraded together.
             let (proposalID, command) = fatalOnFailure("read committed log entry \(entry.index) (written by a newer version?)") {
-                guard let proposalID = ProposalCodec.id(of: entry.data) else { throw DecodingFailure.invalid("entry marker") }
-                return (proposalID, try ProposalCodec.command(in: entry.data))
+                guard let id = CommandEntry.id(of: entry.data) else { throw DecodingFailure.invalid("entry marker") }
+                return (ProposalID(bytes: id), try CommandEntry.command(in: entry.data))
             }
             commands.append((entry.index, command))
             proposalAt[entry.index] = proposalID

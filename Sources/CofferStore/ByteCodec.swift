@@ -51,6 +51,12 @@ public struct ByteReader {
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+    /// Reads `bytes` from `position` on, without copying the rest out.
+    public init(_ bytes: [UInt8], from position: Int) {
+        self.bytes = bytes
+        self.position = min(position, bytes.count)
+    }
+
     public var isAtEnd: Bool { position == bytes.count }
 
     public mutating func readByte() throws(DecodingFailure) -> UInt8 {
@@ -113,8 +119,7 @@ public struct ByteReader {
     }
 
     public mutating func readUInt64s(max: Int = 10_000) throws(DecodingFailure) -> [UInt64] {
-        let count = Int(try readUInt32())
-        guard count <= max else { throw .invalid("list of \(count) over the limit \(max)") }
+        let count = try readCount(max: max)
         var values: [UInt64] = []
         for _ in 0..<count { values.append(try readUInt64()) }
         return values

@@ -26,7 +26,7 @@ public enum CommandEntry {
         guard data.count > 1 + idCount else { throw DecodingFailure.truncated }
         switch data[0] {
         case marker:
-            var reader = ByteReader(Array(data[(1 + idCount)...]))
+            var reader = ByteReader(data, from: 1 + idCount)
             let command = try Command(reading: &reader)
             try reader.expectEnd()
             return command

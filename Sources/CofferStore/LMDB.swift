@@ -141,20 +141,7 @@ public struct LMDBTransaction {
 
     /// The first entry at or after `key` (the first of all for an empty key), if any.
     public func first(_ database: String, atOrAfter key: [UInt8]) throws -> (key: [UInt8], value: [UInt8])? {
-        let dbi = environment.database(database)
-        var cursor: OpaquePointer?
-        try check(mdb_cursor_open(handle, dbi, &cursor), "mdb_cursor_open \(database)")
-        defer { mdb_cursor_close(cursor) }
-        var keyCopy = key
-        return try keyCopy.withUnsafeMutableBytes { keyBytes -> (key: [UInt8], value: [UInt8])? in
-            var found = MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress)
-            var data = MDB_val()
-            let code = mdb_cursor_get(cursor, &found, &data, key.isEmpty ? MDB_FIRST : MDB_SET_RANGE)
-            if code == MDB_NOTFOUND { return nil }
-            try check(code, "mdb_cursor_get \(database)")
-            return (Array(UnsafeRawBufferPointer(start: found.mv_data, count: found.mv_size)),
-                    Array(UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)))
-        }
+        try scan(database, from: key, limit: 1) { _ in true }.first
     }
 
     /// The last entry of a database, if any.
