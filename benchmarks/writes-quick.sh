@@ -7,7 +7,9 @@
 # usage: benchmarks/writes-quick.sh            (CS="1 64" DURATION=5s; COFFER_BIN=path)
 #   PERF=C   also records the leader with `perf record -g` for 5 s under load at concurrency C
 #            into ./perf.data (needs linux-perf); with PERF_ALL=1 it records the whole machine
-#            (all three nodes, the load generator and the kernel) instead
+#            (all three nodes, the load generator and the kernel) instead; PERF_STAT=events counts
+#            those events instead of sampling; PERF_EVENTS=events records each of them, with its
+#            time, thread and process (read them with `perf script`): a write's timeline
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -53,11 +55,22 @@ node_cpu() {
             '{ printf "%s=%.2f ", tag, ($14 + $15) / hz }' "/proc/${pids[$((i - 1))]}/stat"
     done
 }
+# Per node: milliseconds its threads ran, and waited runnable for a CPU (schedstat), so far.
+node_sched() {
+    local i
+    for i in 1 2 3; do
+        cat /proc/"${pids[$((i - 1))]}"/task/*/schedstat 2>/dev/null |
+            awk -v tag="node$i" '{ run += $1; wait += $2 } END { printf "%s run=%.0f wait=%.0f ", tag, run / 1e6, wait / 1e6 }'
+    done
+}
 for c in $CS; do
     before=$(node_cpu)
+    sched_before=$(node_sched)
     echo "c=$c $(gen -endpoints "$endpoint" -op put -c "$c" -n 200000 -d "$DURATION" -server-pids "$server_pids")"
     echo "  cpu_s before: $before"
     echo "  cpu_s after:  $(node_cpu)"
+    echo "  sched_ms before: $sched_before"
+    echo "  sched_ms after:  $(node_sched)"
 done
 # Snapshots stop a node's writes while they are taken: say how many fell into the runs.
 for i in 1 2 3; do
@@ -68,7 +81,9 @@ if [ -n "${PERF:-}" ]; then
     gen -endpoints "$endpoint" -op put -c "$PERF" -n 1000000 -d 8s >/dev/null &
     sleep 1
     if [ -n "${PERF_ALL:-}" ]; then target=(-a); else target=(-p "${pids[$((leader - 1))]}"); fi
-    if [ -n "${PERF_STAT:-}" ]; then perf stat -e "$PERF_STAT" "${target[@]}" -- sleep 5 2>&1 | grep -v "^$"; else
-    perf record -F 999 -g "${target[@]}" -o perf.data -- sleep 5 >/dev/null 2>&1; fi
+    if [ -n "${PERF_STAT:-}" ]; then perf stat -e "$PERF_STAT" "${target[@]}" -- sleep 5 2>&1 | grep -v "^$"
+    elif [ -n "${PERF_EVENTS:-}" ]; then perf record -e "$PERF_EVENTS" "${target[@]}" -o perf.data -- sleep 1 >/dev/null 2>&1
+    else perf record -F 999 -g "${target[@]}" -o perf.data -- sleep 5 >/dev/null 2>&1; fi
+    echo "pids: node1=${pids[0]} node2=${pids[1]} node3=${pids[2]} leader=node$leader"
     wait $!
 fi

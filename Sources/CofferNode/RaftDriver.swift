@@ -35,10 +35,16 @@ public final class RaftDriver: @unchecked Sendable {
     private let onApplied: @Sendable ([AppliedCommand], Bool) -> Void
     private let logger: Logger
 
-    // Everything below is touched only on the driver thread, except `inbox` and `published`.
+    // Everything below is touched only on the driver thread, except `inbox` and `queuedMessages`
+    // (under `condition`) and `published`.
     private var raft: Raft
     private let condition = NSCondition()
     private var inbox: [Input] = []
+    /// Peer messages waiting in `inbox`. The transport hands them over on its event loops without
+    /// waiting, so this bounds what a peer can pile up while the driver is busy; Raft resends what
+    /// is dropped.
+    private var queuedMessages = 0
+    private static let queuedMessageLimit = 4096
     private var stopping = false
     private var thread: Thread?
     private var proposals: [ProposalID: Pending<AppliedCommand>] = [:]
@@ -121,7 +127,12 @@ public final class RaftDriver: @unchecked Sendable {
             logger.warning("dropped a malformed raft message", metadata: ["peer": "\(peer)"])
             return
         }
-        enqueue(.message(message))
+        condition.lock()
+        defer { condition.unlock() }
+        guard queuedMessages < Self.queuedMessageLimit else { return }
+        queuedMessages += 1
+        inbox.append(.message(message))
+        condition.signal()
     }
 
     /// Proposes a command (on the leader) and returns once it is committed and applied here.
@@ -180,6 +191,7 @@ public final class RaftDriver: @unchecked Sendable {
             }
             let inputs = inbox
             inbox.removeAll()
+            queuedMessages = 0
             let stop = stopping
             condition.unlock()
             if stop {

@@ -6,7 +6,8 @@ import NIOTLS
 
 /// The last handler of an accepted connection. After the TLS handshake it names the peer from
 /// its certificate and closes the connection unless that is a current member; it then hands
-/// frames to the transport's inbound handler with that authenticated id.
+/// frames to the transport's handlers with that authenticated id: one-way frames in place, in
+/// order, requests each in a task of its own.
 final class InboundConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = PeerFrame
 
@@ -14,8 +15,6 @@ final class InboundConnectionHandler: ChannelInboundHandler {
     private var peerID: String?
     /// Set once this handler decided to close: frames already decoded behind that point are ignored.
     private var closing = false
-    /// One-way frames go through this stream to one task, so they reach the handler in order.
-    private var messages: AsyncStream<PeerFrame>.Continuation?
     /// Requests run concurrently, each in its own task; this bounds how many at once.
     private let requestsInFlight = NIOLockedValueBox(0)
 
@@ -43,37 +42,16 @@ final class InboundConnectionHandler: ChannelInboundHandler {
             return
         }
         peerID = id
-        startMessagePump(from: id, channel: channelContext.channel)
     }
 
-    private func startMessagePump(from peerID: String, channel: any Channel) {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: PeerFrame.self, bufferingPolicy: .bufferingOldest(context.configuration.inboundQueueLimit))
-        messages = continuation
-        Self.spawnDelivery(of: stream, from: peerID, to: context.handler)
-    }
-
-    // Tasks are spawned from static functions so that they capture only these Sendable values,
+    // The task is spawned from a static function so that it captures only these Sendable values,
     // never `self` (a channel handler, confined to its event loop).
-    private static func spawnDelivery(of stream: AsyncStream<PeerFrame>, from peerID: String,
-                                      to handler: @escaping PeerTransport.InboundHandler) {
-        Task { await deliver(stream, from: peerID, to: handler) }
-    }
-
-    private static func spawnHandling(of request: PeerFrame, from peerID: String, with handler: @escaping PeerTransport.InboundHandler,
+    private static func spawnHandling(of request: PeerFrame, from peerID: String, with handler: @escaping PeerTransport.RequestHandler,
                                       inFlight: NIOLockedValueBox<Int>, answeringOn channel: any Channel) {
         Task { await handle(request, from: peerID, with: handler, inFlight: inFlight, answeringOn: channel) }
     }
 
-    private static func deliver(_ stream: AsyncStream<PeerFrame>, from peerID: String,
-                                to handler: PeerTransport.InboundHandler) async {
-        for await frame in stream {
-            // One-way frames get no answer; whatever the handler returns is dropped.
-            _ = await handler(frame, peerID)
-        }
-    }
-
-    private static func handle(_ request: PeerFrame, from peerID: String, with handler: PeerTransport.InboundHandler,
+    private static func handle(_ request: PeerFrame, from peerID: String, with handler: PeerTransport.RequestHandler,
                                inFlight: NIOLockedValueBox<Int>, answeringOn channel: any Channel) async {
         let response = await handler(request, peerID)
         inFlight.withLockedValue { $0 -= 1 }
@@ -105,9 +83,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
         case .request:
             handleRequest(frame, from: peerID, channel: channelContext.channel)
         case .message:
-            if case .dropped = messages?.yield(frame) {
-                context.counters.update { $0.framesDropped += 1 }
-            }
+            context.onMessage(frame, peerID)
         case .response:
             // Answers travel on the caller's own outbound connection, never towards a listener.
             context.counters.update { $0.malformedFrames += 1 }
@@ -130,7 +106,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
             context.counters.update { $0.framesDropped += 1 }
             return
         }
-        Self.spawnHandling(of: frame, from: peerID, with: context.handler, inFlight: requestsInFlight, answeringOn: channel)
+        Self.spawnHandling(of: frame, from: peerID, with: context.onRequest, inFlight: requestsInFlight, answeringOn: channel)
     }
 
     func errorCaught(context channelContext: ChannelHandlerContext, error: any Error) {
@@ -149,13 +125,6 @@ final class InboundConnectionHandler: ChannelInboundHandler {
 
     private func closeConnection(_ channelContext: ChannelHandlerContext) {
         closing = true
-        messages?.finish()
         channelContext.close(promise: nil)
-    }
-
-    func channelInactive(context channelContext: ChannelHandlerContext) {
-        messages?.finish()
-        messages = nil
-        channelContext.fireChannelInactive()
     }
 }

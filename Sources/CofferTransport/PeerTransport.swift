@@ -11,10 +11,14 @@ import NIOSSL
 /// accepts the peers' connections for everything it receives; answers to a call come back on
 /// the connection the call went out on.
 public final class PeerTransport: Sendable {
-    /// Handles one inbound frame; `from` is the id proven by the peer's certificate. For a
-    /// `request` (from `call`), a returned frame goes back to the caller as the `response` with the
-    /// request's correlation id; for one-way frames the return value is ignored.
-    public typealias InboundHandler = @Sendable (_ frame: PeerFrame, _ from: String) async -> PeerFrame?
+    /// Takes one one-way frame (from `send`); `from` is the id proven by the peer's certificate.
+    /// It runs on the connection's event loop, in the order the peer sent the frames, so it must
+    /// hand the frame on without blocking. Called in place, a Raft message reaches its driver
+    /// without the hop through a task that doubled its wake-ups.
+    public typealias MessageHandler = @Sendable (_ frame: PeerFrame, _ from: String) -> Void
+    /// Answers one `request` (from `call`) in a task of its own; the returned frame goes back to
+    /// the caller as the `response` with the request's correlation id.
+    public typealias RequestHandler = @Sendable (_ frame: PeerFrame, _ from: String) async -> PeerFrame?
     /// The current membership, node id to peer address `host:port`; read at every connection
     /// and frame, so changes apply at once.
     public typealias MembersProvider = @Sendable () -> [String: String]
@@ -36,10 +40,12 @@ public final class PeerTransport: Sendable {
     /// Loads the TLS files (throws if they are missing or invalid); binds nothing until `start`.
     /// Without an `eventLoopGroup`, the transport runs and later shuts down its own single thread.
     public init(configuration: PeerTransportConfiguration, members: @escaping MembersProvider, logger: Logger,
-                eventLoopGroup: (any EventLoopGroup)? = nil, handler: @escaping InboundHandler) throws {
+                eventLoopGroup: (any EventLoopGroup)? = nil,
+                onMessage: @escaping MessageHandler, onRequest: @escaping RequestHandler) throws {
         self.configuration = configuration
         let tls = try PeerTLS(files: configuration.tls)
-        self.context = TransportContext(configuration: configuration, tls: tls, members: members, handler: handler, logger: logger)
+        self.context = TransportContext(configuration: configuration, tls: tls, members: members,
+                                        onMessage: onMessage, onRequest: onRequest, logger: logger)
         self.group = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.ownsGroup = eventLoopGroup == nil
     }

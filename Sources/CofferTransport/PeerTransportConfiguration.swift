@@ -26,8 +26,6 @@ public struct PeerTransportConfiguration: Sendable {
     /// Payload bytes waiting or in flight per peer; more are dropped (but one frame of any allowed
     /// size always fits in an empty queue).
     public var outboundQueueByteLimit: Int = 64 * 1024 * 1024
-    /// One-way frames waiting for the inbound handler per connection; more are dropped.
-    public var inboundQueueLimit: Int = 1024
     /// Requests handled at once per inbound connection; more are dropped (their callers time out).
     public var inboundConcurrentRequestLimit: Int = 256
     public var connectTimeout: TimeAmount = .seconds(2)

@@ -6,16 +6,19 @@ final class TransportContext: Sendable {
     let configuration: PeerTransportConfiguration
     let tls: PeerTLS
     let members: PeerTransport.MembersProvider
-    let handler: PeerTransport.InboundHandler
+    let onMessage: PeerTransport.MessageHandler
+    let onRequest: PeerTransport.RequestHandler
     let logger: Logger
     let counters = CounterBox()
 
     init(configuration: PeerTransportConfiguration, tls: PeerTLS, members: @escaping PeerTransport.MembersProvider,
-         handler: @escaping PeerTransport.InboundHandler, logger: Logger) {
+         onMessage: @escaping PeerTransport.MessageHandler, onRequest: @escaping PeerTransport.RequestHandler,
+         logger: Logger) {
         self.configuration = configuration
         self.tls = tls
         self.members = members
-        self.handler = handler
+        self.onMessage = onMessage
+        self.onRequest = onRequest
         self.logger = logger
     }
 

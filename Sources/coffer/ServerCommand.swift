@@ -61,9 +61,10 @@ struct ServerCommand: AsyncParsableCommand {
             tls: .init(caFile: config.tls.caFile, certificateFile: config.tls.certificateFile,
                        privateKeyFile: config.tls.privateKeyFile))
         configuration.maxPayloadLength = 64 * 1024 * 1024
-        return try PeerTransport(configuration: configuration, members: { node.currentPeers }, logger: logger) { frame, member in
-            await TransportLink.handle(frame, from: member, node: node)
-        }
+        return try PeerTransport(
+            configuration: configuration, members: { node.currentPeers }, logger: logger,
+            onMessage: { frame, member in TransportLink.handleMessage(frame, from: member, node: node) },
+            onRequest: { frame, member in await TransportLink.handleRequest(frame, from: member, node: node) })
     }
 }
 

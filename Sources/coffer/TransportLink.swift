@@ -31,11 +31,16 @@ struct TransportLink: PeerLink {
         return buffer
     }
 
-    /// Dispatches a frame from an authenticated member to the node; requests get an answer.
-    static func handle(_ frame: PeerFrame, from member: String, node: Node) async -> PeerFrame? {
-        var payload = frame.payload
-        guard let code = payload.readInteger(as: UInt8.self), let kind = PeerFrameKind(rawValue: code) else { return nil }
-        let body = Array(payload.readableBytesView)
+    /// Hands a one-way frame from an authenticated member to the node, on the connection's event
+    /// loop. Only Raft messages travel one way; anything else expects an answer and is dropped.
+    static func handleMessage(_ frame: PeerFrame, from member: String, node: Node) {
+        guard let (kind, body) = split(frame), kind == .raft else { return }
+        node.receiveRaft(body, from: member)
+    }
+
+    /// Answers a request from an authenticated member.
+    static func handleRequest(_ frame: PeerFrame, from member: String, node: Node) async -> PeerFrame? {
+        guard let (kind, body) = split(frame) else { return nil }
         let answer: [UInt8]
         switch kind {
         case .raft:
@@ -46,7 +51,12 @@ struct TransportLink: PeerLink {
         case .status:
             answer = node.handleStatusCall()
         }
-        guard frame.kind == .request else { return nil }
         return PeerFrame(kind: .response, correlationID: frame.correlationID, payload: ByteBuffer(bytes: answer))
+    }
+
+    private static func split(_ frame: PeerFrame) -> (PeerFrameKind, [UInt8])? {
+        var payload = frame.payload
+        guard let code = payload.readInteger(as: UInt8.self), let kind = PeerFrameKind(rawValue: code) else { return nil }
+        return (kind, Array(payload.readableBytesView))
     }
 }

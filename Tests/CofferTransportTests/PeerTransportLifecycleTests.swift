@@ -8,7 +8,8 @@ struct PeerTransportLifecycleTests {
     private func unstartedTransport(_ id: String, port: Int = 0, members: [String: String] = [:]) throws -> PeerTransport {
         let configuration = PeerTransportConfiguration(
             nodeID: id, listenHost: "127.0.0.1", listenPort: port, tls: TestCertificates.shared.files(for: id))
-        return try PeerTransport(configuration: configuration, members: { members }, logger: Logger(label: "test")) { _, _ in nil }
+        return try PeerTransport(configuration: configuration, members: { members }, logger: Logger(label: "test"),
+                                 onMessage: { _, _ in }, onRequest: { _, _ in nil })
     }
 
     @Test func missingTLSFilesFailAtConstruction() {
@@ -16,7 +17,8 @@ struct PeerTransportLifecycleTests {
             nodeID: "node1", listenHost: "127.0.0.1", listenPort: 0, tls: TestCertificates.shared.files(for: "node1"))
         configuration.tls.privateKeyFile = "/nonexistent/node1.key"
         #expect(throws: (any Error).self) {
-            try PeerTransport(configuration: configuration, members: { [:] }, logger: Logger(label: "test")) { _, _ in nil }
+            try PeerTransport(configuration: configuration, members: { [:] }, logger: Logger(label: "test"),
+                                 onMessage: { _, _ in }, onRequest: { _, _ in nil })
         }
     }
 

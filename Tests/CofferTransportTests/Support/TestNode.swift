@@ -47,12 +47,17 @@ final class TestNode: Sendable {
         var logger = Logger(label: "coffer.transport.\(id)")
         logger.logLevel = .warning
         let inbox = self.inbox
-        transport = try PeerTransport(configuration: configuration, members: membership.provider, logger: logger) { frame, from in
-            let text = String(buffer: frame.payload)
-            inbox.withLockedValue { $0.append(Received(kind: frame.kind, text: text, from: from)) }
-            guard frame.kind == .request, !text.hasPrefix("silent") else { return nil }
-            return PeerFrame(kind: .response, payload: ByteBuffer(string: "echo \(from) \(text)"))
-        }
+        transport = try PeerTransport(
+            configuration: configuration, members: membership.provider, logger: logger,
+            onMessage: { frame, from in
+                inbox.withLockedValue { $0.append(Received(kind: frame.kind, text: String(buffer: frame.payload), from: from)) }
+            },
+            onRequest: { frame, from in
+                let text = String(buffer: frame.payload)
+                inbox.withLockedValue { $0.append(Received(kind: frame.kind, text: text, from: from)) }
+                guard !text.hasPrefix("silent") else { return nil }
+                return PeerFrame(kind: .response, payload: ByteBuffer(string: "echo \(from) \(text)"))
+            })
         try await transport.start()
     }
 
