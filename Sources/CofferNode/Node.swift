@@ -19,6 +19,7 @@ public final class Node: Sendable {
     private let link = Locked<(any PeerLink)?>(nil)
     private let addresses: Locked<[String: MemberRecord]>
     let rotationGenerations = RotationGenerations()
+    let rotationIDs = RotationIDs()
     private let tokenCache = TokenCache()
     let logger: Logger
 
@@ -203,7 +204,8 @@ public final class Node: Sendable {
 
         case .rotate(let items, let actor):
             // One secret's new value (PUT): a rotation that does not wait for the other members.
-            try await executeRotation(RotationRequest(change: .values(items), waitMilliseconds: 0), actor: actor, at: now, into: &reply)
+            try await executeRotation(RotationRequest(change: .values(items), waitMilliseconds: 0), actor: actor, at: now,
+                                      logLevel: .debug, into: &reply)
 
         case .rotation(let rotation, let actor):
             try await executeRotation(rotation, actor: actor, at: now, into: &reply)

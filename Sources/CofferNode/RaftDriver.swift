@@ -48,9 +48,12 @@ public final class RaftDriver: @unchecked Sendable {
     private var stopping = false
     private var thread: Thread?
     private var proposals: [ProposalID: Pending<AppliedCommand>] = [:]
-    private var reads: [UInt64: Pending<UInt64>] = [:]
+    /// The reads waiting for each ReadIndex context: all that arrived in one loop share one.
+    private var reads: [UInt64: [Pending<UInt64>]] = [:]
     private var confirmedReads: [(index: UInt64, pending: Pending<UInt64>)] = []
     private var appliedWaiters: [(index: UInt64, pending: Pending<UInt64>)] = []
+    /// Callers waiting for some member to report more applied than they last saw.
+    private var memberWatchers: [(seen: [NodeID: UInt64], pending: Pending<Void>)] = []
     // Random start: the leader keeps one pending ReadIndex per context, whichever member sent
     // it, so members counting from the same start dropped each other's reads (a render then
     // waited out its timeout).
@@ -73,6 +76,7 @@ public final class RaftDriver: @unchecked Sendable {
         case waitApplied(UInt64, Pending<UInt64>)
         case confChange(ConfChange, Pending<UInt64>)
         case transfer(NodeID)
+        case watchMembers([NodeID: UInt64], Pending<Void>)
         /// An image read on the snapshot queue, to be stored on the driver thread.
         case snapshotRead(Result<SnapshotImage, any Error>, ConfState, started: ContinuousClock.Instant)
     }
@@ -105,7 +109,6 @@ public final class RaftDriver: @unchecked Sendable {
 
     public func start() {
         let thread = Thread { [self] in run() }
-        thread.name = "coffer-raft"
         self.thread = thread
         thread.start()
     }
@@ -165,6 +168,15 @@ public final class RaftDriver: @unchecked Sendable {
         }
     }
 
+    /// On the leader: returns once some member reports an applied index above the one in
+    /// `seen` (member to applied index, as the status showed it), when this node stops leading,
+    /// or at `deadline`, so that a caller waiting for every member to apply need not poll.
+    public func waitForMemberProgress(beyond seen: [NodeID: UInt64], until deadline: ContinuousClock.Instant) async {
+        _ = try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            enqueue(.watchMembers(seen, Pending(continuation, deadline: deadline)))
+        }
+    }
+
     public func transferLeadership(to target: NodeID) {
         enqueue(.transfer(target))
     }
@@ -181,6 +193,7 @@ public final class RaftDriver: @unchecked Sendable {
     // MARK: The loop (driver thread)
 
     private func run() {
+        Thread.current.name = "coffer-raft"  // named from inside: set from outside, Linux kept the spawner's name
         let clock = ContinuousClock()
         var nextTick = clock.now + settings.tick
         while true {
@@ -199,15 +212,20 @@ public final class RaftDriver: @unchecked Sendable {
                 return
             }
             var batch: [(ProposalID, [UInt8], Pending<AppliedCommand>)] = []
+            var waitingReads: [Pending<UInt64>] = []
             for input in inputs {
-                if case .propose(let proposalID, let data, let pending) = input {
+                switch input {
+                case .propose(let proposalID, let data, let pending):
                     batch.append((proposalID, data, pending))
-                    continue
+                case .readIndex(let pending):
+                    waitingReads.append(pending)
+                default:
+                    propose(&batch)
+                    handle(input)
                 }
-                propose(&batch)
-                handle(input)
             }
             propose(&batch)
+            requestReadIndex(for: waitingReads)
             if clock.now >= nextTick {
                 raft.tick()
                 nextTick = clock.now + settings.tick
@@ -239,6 +257,21 @@ public final class RaftDriver: @unchecked Sendable {
         }
     }
 
+    /// One ReadIndex for every read that arrived in this loop: they all started before it, so
+    /// the index it confirms serves each of them, and one heartbeat round confirms it, where a
+    /// round per read sent each follower a heartbeat per read.
+    private func requestReadIndex(for pendings: [Pending<UInt64>]) {
+        guard !pendings.isEmpty else { return }
+        let context = nextReadContext
+        nextReadContext += 1
+        do {
+            try raft.readIndex(context: context.bigEndianBytes)
+            reads[context] = pendings
+        } catch {
+            for pending in pendings { pending.fail(CommandLogError.dropped) }
+        }
+    }
+
     private func handle(_ input: Input) {
         switch input {
         case .message(let message):
@@ -252,14 +285,7 @@ public final class RaftDriver: @unchecked Sendable {
                 pending.fail(CommandLogError.dropped)
             }
         case .readIndex(let pending):
-            let context = nextReadContext
-            nextReadContext += 1
-            do {
-                try raft.readIndex(context: context.bigEndianBytes)
-                reads[context] = pending
-            } catch {
-                pending.fail(CommandLogError.dropped)
-            }
+            requestReadIndex(for: [pending])
         case .waitApplied(let index, let pending):
             if raft.appliedIndex >= index { pending.succeed(raft.appliedIndex) } else { appliedWaiters.append((index, pending)) }
         case .confChange(let change, let pending):
@@ -271,6 +297,8 @@ public final class RaftDriver: @unchecked Sendable {
             }
         case .transfer(let target):
             try? raft.transferLeadership(to: target)
+        case .watchMembers(let seen, let pending):
+            memberWatchers.append((seen, pending))
         case .snapshotRead(let image, let confState, let started):
             storeSnapshot(image, confState: confState, started: started)
         }
@@ -318,17 +346,22 @@ public final class RaftDriver: @unchecked Sendable {
             }
         }
         if let hard = ready.hardState { (durableTerm, durableVote) = (hard.term, hard.vote) }
-        // Persisted: now the messages may promise it.
-        for message in ready.messages where !(sendEarly && (message.kind == .append || message.kind == .heartbeat)) {
-            send(message.to, RaftWire.encode(message))
-        }
-
         let snapshotInstalled = ready.snapshot.map { !$0.isEmpty } ?? false
         if let snapshot = ready.snapshot, snapshotInstalled {
             lastSnapshotIndex = max(lastSnapshotIndex, snapshot.metadata.index)
             logger.info("installed a snapshot from the leader", metadata: ["index": "\(snapshot.metadata.index)"])
         }
         if !results.isEmpty || snapshotInstalled { onApplied(results, snapshotInstalled) }
+        // Persisted, applied and installed: now the messages may promise it. A response tells
+        // the leader what this Ready applied, not only what earlier ones did, so a rotation
+        // learns it is in effect here without waiting for the next heartbeat.
+        let appliedNow = max(lastCommitted, snapshotInstalled ? ready.snapshot?.metadata.index ?? 0 : 0)
+        for var message in ready.messages where !(sendEarly && (message.kind == .append || message.kind == .heartbeat)) {
+            if message.kind == .appendResponse || message.kind == .heartbeatResponse {
+                message.applied = max(message.applied, appliedNow)
+            }
+            send(message.to, RaftWire.encode(message))
+        }
         for result in results {
             if let proposalID = proposalAt[result.index], let pending = proposals.removeValue(forKey: proposalID) {
                 pending.succeed(result)
@@ -339,7 +372,7 @@ public final class RaftDriver: @unchecked Sendable {
         }
         for state in ready.readStates {
             let context = UInt64(bigEndianBytes: state.context) ?? 0
-            if let pending = reads.removeValue(forKey: context) { confirmedReads.append((state.index, pending)) }
+            for pending in reads.removeValue(forKey: context) ?? [] { confirmedReads.append((state.index, pending)) }
         }
         let applied = max(lastCommitted, ready.snapshot?.metadata.index ?? 0, raft.appliedIndex)
         resolveWaiters(applied: applied)
@@ -414,9 +447,10 @@ public final class RaftDriver: @unchecked Sendable {
             proposals[proposalID] = nil
             pending.fail(CommandLogError.timedOut)
         }
-        for (context, pending) in reads where pending.deadline <= now {
-            reads[context] = nil
-            pending.fail(CommandLogError.timedOut)
+        for (context, pendings) in reads where pendings.contains(where: { $0.deadline <= now }) {
+            for pending in pendings where pending.deadline <= now { pending.fail(CommandLogError.timedOut) }
+            let live = pendings.filter { $0.deadline > now }
+            reads[context] = live.isEmpty ? nil : live
         }
         confirmedReads.removeAll { read in
             guard read.pending.deadline <= now else { return false }
@@ -428,17 +462,24 @@ public final class RaftDriver: @unchecked Sendable {
             waiter.pending.fail(CommandLogError.timedOut)
             return true
         }
+        memberWatchers.removeAll { watcher in
+            guard watcher.pending.deadline <= now else { return false }
+            watcher.pending.succeed(())
+            return true
+        }
     }
 
     private func failAll(_ error: any Error) {
         for pending in proposals.values { pending.fail(error) }
-        for pending in reads.values { pending.fail(error) }
+        for pending in reads.values.joined() { pending.fail(error) }
         for read in confirmedReads { read.pending.fail(error) }
         for waiter in appliedWaiters { waiter.pending.fail(error) }
+        for watcher in memberWatchers { watcher.pending.fail(error) }
         proposals = [:]
         reads = [:]
         confirmedReads = []
         appliedWaiters = []
+        memberWatchers = []
     }
 
     private func publishStatus() {
@@ -457,6 +498,19 @@ public final class RaftDriver: @unchecked Sendable {
             match: progress, activity: activity, unreachableAfterTicks: settings.electionTicks,
             snapshotIndex: lastSnapshotIndex)
         published.withLock { $0 = status }
+        wakeMemberWatchers()
+    }
+
+    private func wakeMemberWatchers() {
+        guard !memberWatchers.isEmpty else { return }
+        let leading = raft.role == .leader
+        memberWatchers.removeAll { watcher in
+            let progressed = !leading || raft.confState.members.contains { member in
+                (raft.activity(of: member)?.applied ?? 0) > (watcher.seen[member] ?? 0)
+            }
+            if progressed { watcher.pending.succeed(()) }
+            return progressed
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 import CofferCrypto
 import CofferStore
 import Foundation
+import Logging
 import Raft
 import Resolver
+import Synchronization
 
 /// A rotation as the operator follows it: what it changed, at which log index and table
 /// generation, and whether each member has applied it yet.
@@ -36,11 +38,17 @@ public struct RotationStatus: Codable, Sendable {
 extension Node {
     /// On the leader: seals the new (or previous) values, proposes them as one entry, and
     /// waits, up to the request's bound, for every member to apply it.
-    func executeRotation(_ request: RotationRequest, actor: Actor, at now: Int64, into reply: inout WriteReply) async throws {
+    /// `logLevel`: a rotation an operator asked for is worth a line in the server log; one
+    /// secret's new value (a PUT, routine and frequent) is in the audit trail already.
+    func executeRotation(_ request: RotationRequest, actor: Actor, at now: Int64, logLevel: Logger.Level = .info,
+                         into reply: inout WriteReply) async throws {
         guard (0...RotationRequest.maxWaitMilliseconds).contains(request.waitMilliseconds) else {
             throw ServiceError.invalid("wait_ms must be 0 to \(RotationRequest.maxWaitMilliseconds)")
         }
-        let id = RotationGenerations.newID()
+        // Proposed only by the leader of the term that names it: see RotationIDs.
+        let leading = self.status
+        guard leading.isLeader else { throw CommandLogError.dropped }
+        let id = rotationIDs.next(term: leading.term)
         let command: Command
         switch request.change {
         case .values(let specs):
@@ -60,7 +68,7 @@ extension Node {
             secrets: records.map { .init(name: $0.name, version: $0.currentVersion) }, members: [])
         status.members = await waitForMembers(index: reply.index, milliseconds: request.waitMilliseconds)
         reply.rotation = status
-        logger.info("secrets rotated", metadata: [
+        logger.log(level: logLevel, "secrets rotated", metadata: [
             "rotation": "\(id)", "kind": "\(kind.rawValue)", "count": "\(records.count)", "by": "\(actor.tokenID)",
             "complete": "\(status.complete)",
         ])
@@ -158,17 +166,20 @@ extension Node {
         return view
     }
 
-    /// Polls the leader's view until every member has applied, or the bound passes. A member
+    /// Follows the leader's view until every member has applied, or the bound passes. A member
     /// already silent when the wait began (down or cut off) is not waited for; one that falls
     /// silent during it (busy applying a large entry, say) is, up to the bound.
     func waitForMembers(index: UInt64, milliseconds: Int) async -> [RotationStatus.Member] {
         let deadline = ContinuousClock.now + .milliseconds(milliseconds)
         // `submit` returned: the entry is applied and its table installed here.
-        var states = memberStates(index: index, installedHere: index) ?? []
+        var seen = status
+        var states = memberStates(index: index, installedHere: index, in: seen) ?? []
         let silentAtStart = Set(states.filter { $0.state == .unreachable }.map(\.id))
         while states.contains(where: { $0.state != .applied && !silentAtStart.contains($0.id) }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-            guard let fresh = memberStates(index: index, installedHere: index) else { break }
+            // Woken by the next report of any member, not by a timer.
+            await driver.waitForMemberProgress(beyond: seen.activity.mapValues(\.applied), until: deadline)
+            seen = status
+            guard let fresh = memberStates(index: index, installedHere: index, in: seen) else { break }
             states = fresh
         }
         return states
@@ -177,8 +188,8 @@ extension Node {
     /// Leader only: every member of the configuration, by name, against `index`. The
     /// leader's own applied index is the published one (set after the table swap), or
     /// `installedHere` when the caller knows its table holds that index already.
-    func memberStates(index: UInt64, installedHere: UInt64 = 0) -> [RotationStatus.Member]? {
-        let status = self.status
+    func memberStates(index: UInt64, installedHere: UInt64 = 0, in status: DriverStatus? = nil) -> [RotationStatus.Member]? {
+        let status = status ?? self.status
         guard status.isLeader else { return nil }
         let ids = Set(status.voters + status.learners)
         return members.filter { ids.contains(MemberID.raftID($0.id)) }.map { member in
@@ -197,13 +208,26 @@ extension Node {
     }
 }
 
+/// Rotation ids, `rot_` and 16 hex digits: the low 28 bits of the term this node leads, then
+/// a count of the ids it handed out. One leader per term, and a restarted node leads only in a
+/// later term, so no two rotations share an id; and one leader's ids sort in the order it
+/// proposed them, so each new rotation record lands at the end of its table (random ids
+/// rewrote a random page of it, and the pages above, with every write).
+final class RotationIDs: Sendable {
+    private let issued = Atomic<UInt64>(0)
+
+    func next(term: UInt64) -> String {
+        let count = issued.add(1, ordering: .relaxed).newValue
+        let value = (term & 0xFFF_FFFF) << 36 | (count & 0xF_FFFF_FFFF)
+        return "rot_" + Tokens.hex(withUnsafeBytes(of: value.bigEndian) { Array($0) })
+    }
+}
+
 /// Which table generation first held each recent rotation on this node (generations are
 /// per node: each names the last entry of the batch that installed the table).
 final class RotationGenerations: Sendable {
     private static let kept = 4_096
     private let recent = Locked<[(index: UInt64, generation: UInt64)]>([])
-
-    static func newID() -> String { "rot_" + Tokens.hex(SecureRandom.bytes(8)) }
 
     static func isValidID(_ id: String) -> Bool {
         id.count == 20 && id.hasPrefix("rot_") && id.dropFirst(4).allSatisfy { $0.isHexDigit && !$0.isUppercase }

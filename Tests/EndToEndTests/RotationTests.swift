@@ -190,6 +190,9 @@ extension EndToEnd {
             #expect(rollback["kind"] as? String == "rollback" && rollback["complete"] as? Bool == true)
             #expect((rollback["secrets"] as? [[String: Any]])?.map { "\($0["version"] ?? "")" } == ["4", "4"])
             try await expectEveryNodeRenders("\(pair.0):\(pair.1)", from: rollback["index"] as? Int ?? .max, "rollback")
+            // Ids are unique and sort in the order the leader proposed them.
+            let ids = [answer["id"], generatedAnswer["id"], rollback["id"]].map { $0 as? String ?? "" }
+            #expect(Set(ids).count == 3 && ids == ids.sorted(), "rotation ids \(ids)")
 
             // The audit trail names each step with its rotation id.
             let admin = try deployment.client(token: deployment.adminToken)
