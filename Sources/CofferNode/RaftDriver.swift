@@ -322,12 +322,16 @@ public final class RaftDriver: @unchecked Sendable {
         // A leader sends its appends while it writes them to its own disk (Raft thesis
         // §10.2.1): it counts itself towards a commit only once this Ready is persisted,
         // because acknowledgements are stepped on this thread after `process` returns.
+        // An append that only carries the commit index waits until after this Ready: sent
+        // early, it set the followers applying (each a synced commit) while this node applied
+        // the same entries on the write's critical path, three disk flushes at once.
         let sendEarly = raft.role == .leader
             && ready.hardState.map { $0.term == durableTerm && $0.vote == durableVote } ?? true
-        if sendEarly {
-            for message in ready.messages where message.kind == .append || message.kind == .heartbeat {
-                send(message.to, RaftWire.encode(message))
-            }
+        func goesEarly(_ message: Message) -> Bool {
+            sendEarly && (message.kind == .heartbeat || (message.kind == .append && !message.entries.isEmpty))
+        }
+        for message in ready.messages where goesEarly(message) {
+            send(message.to, RaftWire.encode(message))
         }
         // Applying entries that are already durable in the log can be redone after a power
         // loss, so such a transaction need not wait for its meta page to reach the disk.
@@ -356,7 +360,7 @@ public final class RaftDriver: @unchecked Sendable {
         // the leader what this Ready applied, not only what earlier ones did, so a rotation
         // learns it is in effect here without waiting for the next heartbeat.
         let appliedNow = max(lastCommitted, snapshotInstalled ? ready.snapshot?.metadata.index ?? 0 : 0)
-        for var message in ready.messages where !(sendEarly && (message.kind == .append || message.kind == .heartbeat)) {
+        for var message in ready.messages where !goesEarly(message) {
             if message.kind == .appendResponse || message.kind == .heartbeatResponse {
                 message.applied = max(message.applied, appliedNow)
             }

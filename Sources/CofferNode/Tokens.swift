@@ -28,8 +28,18 @@ public enum Tokens {
         SecureBytes(copying: SHA256.hash(Array(secret.utf8))).constantTimeEquals(record.hash)
     }
 
+    /// Lowercase hex, two digits per byte.
     static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+            digits.withUTF8Buffer { digits in
+                for (offset, byte) in bytes.enumerated() {
+                    output[2 * offset] = digits[Int(byte >> 4)]
+                    output[2 * offset + 1] = digits[Int(byte & 0x0F)]
+                }
+            }
+            return bytes.count * 2
+        }
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {
@@ -48,11 +58,5 @@ public enum Tokens {
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
