@@ -89,6 +89,42 @@ extension EndToEnd {
             }
         }
 
+        /// A linearizable render started after a write was acknowledged shows that write, on a
+        /// follower too, where a local render may still show the value before it. Several
+        /// renders start at once on each follower, so they share ReadIndex rounds.
+        @Test func linearizableRendersOnFollowersSeeEveryAcknowledgedWrite() async throws {
+            let deployment = try Deployment(nodes: 3)
+            let leader = try await deployment.startAll()
+            let followers = [1, 2, 3].filter { $0 != leader }
+            let writer = try deployment.client(token: deployment.adminToken, only: leader)
+            let readers = try followers.map { try deployment.client(token: deployment.renderToken, only: $0) }
+            defer { Task { await writer.shutdown(); for reader in readers { await reader.shutdown() } } }
+            let created = try await writer.json(.POST, "/v1/secrets", ["name": "Counter", "value": "0"])
+            try #require(created.status == 201, "\(created.errorMessage)")
+
+            var stale: [String] = []
+            for step in 1...40 {
+                let put = try await writer.json(.PUT, "/v1/secrets/Counter", ["value": "\(step)"])
+                try #require(put.status == 200, "write \(step): \(put.errorMessage)")
+                let rendered = try await withThrowingTaskGroup(of: (node: Int, value: Int).self) { group in
+                    for (reader, node) in zip(readers, followers) {
+                        for _ in 0..<4 {
+                            group.addTask {
+                                let response = try await reader.send(
+                                    .POST, "/v1/render?consistency=linearizable", body: Array("{{Secrets.Counter}}".utf8),
+                                    contentType: "text/plain")
+                                return (node, response.status == 200 ? Int(response.text) ?? -1 : -response.status)
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                // Only the step is printed: the rendered text is a secret value.
+                for render in rendered where render.value != step { stale.append("step \(step) on node\(render.node)") }
+            }
+            #expect(stale.isEmpty, "linearizable renders that missed an acknowledged write: \(stale.prefix(8))")
+        }
+
         @Test func aNodeKeptDownWhileTheLogIsCompactedCatchesUpBySnapshot() async throws {
             let deployment = try Deployment(nodes: 3, snapshotEvery: 20)
             let leader = try await deployment.startAll()
