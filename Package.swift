@@ -71,6 +71,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        .testTarget(name: "CofferNodeTests", dependencies: [
+            "CofferNode", "CofferStore", "CofferCrypto", "Raft", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "CofferAPI", dependencies: [
             "CofferNode", "CofferStore", "CofferCrypto", "Resolver",
             .product(name: "Hummingbird", package: "hummingbird"),

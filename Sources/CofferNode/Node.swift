@@ -165,6 +165,10 @@ public final class Node: Sendable {
                 throw CommandLogError.timedOut
             }
             var reply = try JSONDecoder().decode(WriteReply.self, from: Data(answer))
+            if reply.dropped == true {
+                lastError = CommandLogError.dropped
+                continue
+            }
             if let error = reply.error { throw error.error }
             _ = try await driver.waitApplied(reply.index)
             if let rotation = reply.rotation { reply.rotation = localView(of: rotation) }
@@ -179,6 +183,8 @@ public final class Node: Sendable {
         do {
             let request = try JSONDecoder().decode(WriteRequest.self, from: Data(payload))
             reply = try await execute(request)
+        } catch CommandLogError.dropped {
+            reply.dropped = true
         } catch let error as ServiceError {
             reply.error = CodableServiceError(error)
         } catch {

@@ -35,16 +35,19 @@ public final class RaftDriver: @unchecked Sendable {
     private let onApplied: @Sendable ([AppliedCommand], Bool) -> Void
     private let logger: Logger
 
-    // Everything below is touched only on the driver thread, except `inbox` and `queuedMessages`
-    // (under `condition`) and `published`.
+    // Everything below is touched only on the driver thread, except `inbox`, `stopping` and the
+    // queued-message counts (under `condition`) and `published`.
     private var raft: Raft
     private let condition = NSCondition()
     private var inbox: [Input] = []
-    /// Peer messages waiting in `inbox`. The transport hands them over on its event loops without
-    /// waiting, so this bounds what a peer can pile up while the driver is busy; Raft resends what
-    /// is dropped.
+    /// Peer messages waiting in `inbox`, and their bytes. The transport hands them over on its
+    /// event loops without waiting, so these bound what peers can pile up while the driver is
+    /// busy. Raft resends dropped appends and heartbeats; a dropped ReadIndex round times out.
     private var queuedMessages = 0
+    private var queuedMessageBytes = 0
+    private var droppedMessages = 0
     private static let queuedMessageLimit = 4096
+    private static let queuedMessageByteLimit = 128 * 1024 * 1024
     private var stopping = false
     private var thread: Thread?
     private var proposals: [ProposalID: Pending<AppliedCommand>] = [:]
@@ -52,8 +55,8 @@ public final class RaftDriver: @unchecked Sendable {
     private var reads: [UInt64: [Pending<UInt64>]] = [:]
     private var confirmedReads: [(index: UInt64, pending: Pending<UInt64>)] = []
     private var appliedWaiters: [(index: UInt64, pending: Pending<UInt64>)] = []
-    /// Callers waiting for some member to report more applied than they last saw.
-    private var memberWatchers: [(seen: [NodeID: UInt64], pending: Pending<Void>)] = []
+    /// Callers waiting for another member to apply an index: see `waitForAnotherMember`.
+    private var memberWatchers: [(index: UInt64, applied: Set<NodeID>, pending: Pending<Void>)] = []
     // Random start: the leader keeps one pending ReadIndex per context, whichever member sent
     // it, so members counting from the same start dropped each other's reads (a render then
     // waited out its timeout).
@@ -76,7 +79,7 @@ public final class RaftDriver: @unchecked Sendable {
         case waitApplied(UInt64, Pending<UInt64>)
         case confChange(ConfChange, Pending<UInt64>)
         case transfer(NodeID)
-        case watchMembers([NodeID: UInt64], Pending<Void>)
+        case watchMembers(UInt64, Set<NodeID>, Pending<Void>)
         /// An image read on the snapshot queue, to be stored on the driver thread.
         case snapshotRead(Result<SnapshotImage, any Error>, ConfState, started: ContinuousClock.Instant)
     }
@@ -132,8 +135,12 @@ public final class RaftDriver: @unchecked Sendable {
         }
         condition.lock()
         defer { condition.unlock() }
-        guard queuedMessages < Self.queuedMessageLimit else { return }
+        guard queuedMessages < Self.queuedMessageLimit, queuedMessageBytes + bytes.count <= Self.queuedMessageByteLimit else {
+            droppedMessages += 1
+            return
+        }
         queuedMessages += 1
+        queuedMessageBytes += bytes.count
         inbox.append(.message(message))
         condition.signal()
     }
@@ -168,12 +175,13 @@ public final class RaftDriver: @unchecked Sendable {
         }
     }
 
-    /// On the leader: returns once some member reports an applied index above the one in
-    /// `seen` (member to applied index, as the status showed it), when this node stops leading,
-    /// or at `deadline`, so that a caller waiting for every member to apply need not poll.
-    public func waitForMemberProgress(beyond seen: [NodeID: UInt64], until deadline: ContinuousClock.Instant) async {
-        _ = try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            enqueue(.watchMembers(seen, Pending(continuation, deadline: deadline)))
+    /// On the leader: returns once a member not in `applied` reports having applied `index`,
+    /// when this node stops leading, or at `deadline`, so that a caller waiting for every
+    /// member to apply need not poll. Throws once the driver has stopped.
+    public func waitForAnotherMember(toApply index: UInt64, beyond applied: Set<NodeID>,
+                                     until deadline: ContinuousClock.Instant) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            enqueue(.watchMembers(index, applied, Pending(continuation, deadline: deadline)))
         }
     }
 
@@ -183,9 +191,24 @@ public final class RaftDriver: @unchecked Sendable {
 
     private func enqueue(_ input: Input) {
         condition.lock()
+        guard !stopping else {
+            condition.unlock()
+            fail(input, CommandLogError.stopped)
+            return
+        }
         inbox.append(input)
         condition.signal()
         condition.unlock()
+    }
+
+    /// Answers the caller waiting on `input`, if any, with `error`.
+    private func fail(_ input: Input, _ error: any Error) {
+        switch input {
+        case .propose(_, _, let pending): pending.fail(error)
+        case .readIndex(let pending), .waitApplied(_, let pending), .confChange(_, let pending): pending.fail(error)
+        case .watchMembers(_, _, let pending): pending.fail(error)
+        case .message, .transfer, .snapshotRead: break
+        }
     }
 
     private func deadline() -> ContinuousClock.Instant { .now + settings.requestTimeout }
@@ -204,12 +227,17 @@ public final class RaftDriver: @unchecked Sendable {
             }
             let inputs = inbox
             inbox.removeAll()
-            queuedMessages = 0
+            let dropped = droppedMessages
+            (queuedMessages, queuedMessageBytes, droppedMessages) = (0, 0, 0)
             let stop = stopping
             condition.unlock()
             if stop {
+                for input in inputs { fail(input, CommandLogError.stopped) }
                 failAll(CommandLogError.stopped)
                 return
+            }
+            if dropped > 0 {
+                logger.warning("dropped peer messages: the raft thread fell behind", metadata: ["count": "\(dropped)"])
             }
             var batch: [(ProposalID, [UInt8], Pending<AppliedCommand>)] = []
             var waitingReads: [Pending<UInt64>] = []
@@ -297,8 +325,8 @@ public final class RaftDriver: @unchecked Sendable {
             }
         case .transfer(let target):
             try? raft.transferLeadership(to: target)
-        case .watchMembers(let seen, let pending):
-            memberWatchers.append((seen, pending))
+        case .watchMembers(let index, let applied, let pending):
+            memberWatchers.append((index, applied, pending))
         case .snapshotRead(let image, let confState, let started):
             storeSnapshot(image, confState: confState, started: started)
         }
@@ -508,9 +536,10 @@ public final class RaftDriver: @unchecked Sendable {
     private func wakeMemberWatchers() {
         guard !memberWatchers.isEmpty else { return }
         let leading = raft.role == .leader
+        let members = raft.confState.members
         memberWatchers.removeAll { watcher in
-            let progressed = !leading || raft.confState.members.contains { member in
-                (raft.activity(of: member)?.applied ?? 0) > (watcher.seen[member] ?? 0)
+            let progressed = !leading || members.contains { member in
+                !watcher.applied.contains(member) && (raft.activity(of: member)?.applied ?? 0) >= watcher.index
             }
             if progressed { watcher.pending.succeed(()) }
             return progressed

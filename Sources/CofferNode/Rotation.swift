@@ -172,14 +172,13 @@ extension Node {
     func waitForMembers(index: UInt64, milliseconds: Int) async -> [RotationStatus.Member] {
         let deadline = ContinuousClock.now + .milliseconds(milliseconds)
         // `submit` returned: the entry is applied and its table installed here.
-        var seen = status
-        var states = memberStates(index: index, installedHere: index, in: seen) ?? []
+        var states = memberStates(index: index, installedHere: index) ?? []
         let silentAtStart = Set(states.filter { $0.state == .unreachable }.map(\.id))
         while states.contains(where: { $0.state != .applied && !silentAtStart.contains($0.id) }), ContinuousClock.now < deadline {
-            // Woken by the next report of any member, not by a timer.
-            await driver.waitForMemberProgress(beyond: seen.activity.mapValues(\.applied), until: deadline)
-            seen = status
-            guard let fresh = memberStates(index: index, installedHere: index, in: seen) else { break }
+            // Woken when one more member has applied it, not by a timer.
+            let applied = Set(states.filter { $0.state == .applied }.map { MemberID.raftID($0.id) })
+            do { try await driver.waitForAnotherMember(toApply: index, beyond: applied, until: deadline) } catch { break }
+            guard let fresh = memberStates(index: index, installedHere: index) else { break }
             states = fresh
         }
         return states
@@ -188,8 +187,8 @@ extension Node {
     /// Leader only: every member of the configuration, by name, against `index`. The
     /// leader's own applied index is the published one (set after the table swap), or
     /// `installedHere` when the caller knows its table holds that index already.
-    func memberStates(index: UInt64, installedHere: UInt64 = 0, in status: DriverStatus? = nil) -> [RotationStatus.Member]? {
-        let status = status ?? self.status
+    func memberStates(index: UInt64, installedHere: UInt64 = 0) -> [RotationStatus.Member]? {
+        let status = self.status
         guard status.isLeader else { return nil }
         let ids = Set(status.voters + status.learners)
         return members.filter { ids.contains(MemberID.raftID($0.id)) }.map { member in

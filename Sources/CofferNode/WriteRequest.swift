@@ -79,6 +79,9 @@ public struct WriteReply: Codable, Sendable {
     public var token: String?
     public var tokenRecord: TokenRecord?
     public var error: CodableServiceError?
+    /// A forwarded write the leader did not propose (it had stopped leading, or had not yet
+    /// published that it leads): it did not happen, and the forwarding node asks again.
+    public var dropped: Bool?
 
     public init() {}
 }
