@@ -29,11 +29,12 @@ public struct CompiledTemplate: Sendable {
                 builder.problems.append(.tooLarge)
                 return
             }
+            builder.positions = SourcePositions(bytes)
             builder.source = bytes
             builder.guardedEnd = placement.guardedEnd(in: bytes)
             TemplateScanner(source: bytes, delimiters: delimiters).scan(into: &builder)
         }
-        if !builder.problems.isEmpty { throw TemplateError(problems: builder.problems) }
+        if !builder.problems.isEmpty { throw TemplateError(builder.problems) }
         self.source = source
         self.segments = builder.segments
         self.references = builder.references
@@ -54,26 +55,33 @@ public struct CompiledTemplate: Sendable {
                 SegmentRenderer.render(segments, source: bytes, table: table)
             }
         }
-        guard let output else { throw TemplateError(problems: problems(with: table)) }
+        guard let output else { throw TemplateError(problems(with: table)) }
         return output
     }
 
-    /// The slow path of a failed render: every reference that cannot be rendered, and why.
-    private func problems(with table: SecretTable) -> [TemplateProblem] {
+    /// The slow path of a failed render: every reference that cannot be rendered, and why;
+    /// when every reference can, the output was too large for the table's limit (or for the
+    /// memory the node has free).
+    private func problems(with table: SecretTable) -> ProblemList {
+        var problems = ProblemList()
         source.bytes.withUnsafeBytes { bytes in
-            zip(segments.filter { !$0.isLiteral }, references).compactMap { segment, reference in
+            var positions = SourcePositions(bytes)
+            for (segment, reference) in zip(segments.lazy.filter { !$0.isLiteral }, references) {
                 let slot = Int(segment.slot)
                 let entry = slot < table.slotCount ? table.entries[slot] : ValueEntry(nil)
-                let position = SourcePosition(offset: Int(segment.start), in: bytes)
-                if !entry.isPresent {
-                    return TemplateProblem.unknownSecret(reference.name, at: position)
+                let breaksLine = segment.guarded && entry.breaksHeaderLine
+                guard !entry.isPresent || breaksLine else { continue }
+                guard !problems.isFull else {
+                    problems.countUnreported()
+                    continue
                 }
-                if segment.guarded && entry.breaksHeaderLine {
-                    return TemplateProblem.unsafeInHeader(reference.name, at: position)
-                }
-                return nil
+                let position = positions.position(at: Int(segment.start))
+                problems.append(entry.isPresent ? .unsafeInHeader(reference.name, at: position)
+                                                : .unknownSecret(reference.name, at: position))
             }
         }
+        if problems.isEmpty { problems.append(.outputTooLarge(table.limits)) }
+        return problems
     }
 }
 
@@ -107,31 +115,41 @@ extension TemplateProblem {
                             + "use a filter (json, url or base64)")
     }
 
-    init(_ scanned: ScannedProblem, in source: UnsafeRawBufferPointer) {
-        let position = SourcePosition(offset: scanned.offset, in: source)
+    init(_ scanned: ScannedProblem, at position: SourcePosition) {
         self.init(kind: scanned.kind, line: position.line, column: position.column, message: scanned.message)
     }
 }
 
-/// Builds segments from the scanner's findings and resolves names against a table.
+/// Builds segments from the scanner's findings and resolves names against a table. Stops
+/// collecting references at the table's limit; past the first hundred problems, only counts.
 private struct CompileVisitor: TemplateVisitor {
     let table: SecretTable
     var source = UnsafeRawBufferPointer(start: nil, count: 0)
+    var positions = SourcePositions(UnsafeRawBufferPointer(start: nil, count: 0))
     var guardedEnd = 0
     var segments: [Segment] = []
     var references: [SecretReference] = []
-    var problems: [TemplateProblem] = []
+    var problems = ProblemList()
+    private var referenceCount = 0
 
     init(table: SecretTable) { self.table = table }
 
     mutating func literal(start: Int, end: Int) {
+        guard problems.isEmpty else { return }          // no segments are needed once it cannot render
         segments.append(.literal(start: start, end: end))
     }
 
     mutating func reference(_ scanned: ScannedReference) {
+        referenceCount += 1
+        guard referenceCount <= table.limits.maxReferences else {
+            if referenceCount == table.limits.maxReferences + 1 {
+                problems.append(.tooManyReferences(table.limits, at: positions.position(at: scanned.start)))
+            }
+            return
+        }
         let nameBytes = UnsafeRawBufferPointer(rebasing: source[scanned.nameStart..<scanned.nameEnd])
         let name = String(decoding: nameBytes, as: UTF8.self)
-        let position = SourcePosition(offset: scanned.start, in: source)
+        let position = positions.position(at: scanned.start)
         references.append(SecretReference(name: name, filters: scanned.filters.filters,
                                           line: position.line, column: position.column))
         let guarded = scanned.start < guardedEnd && scanned.filters.isEmpty
@@ -147,6 +165,10 @@ private struct CompileVisitor: TemplateVisitor {
     }
 
     mutating func problem(_ scanned: ScannedProblem) {
-        problems.append(TemplateProblem(scanned, in: source))
+        guard !problems.isFull else {
+            problems.countUnreported()
+            return
+        }
+        problems.append(TemplateProblem(scanned, at: positions.position(at: scanned.offset)))
     }
 }

@@ -8,15 +8,20 @@ public struct MaskedTemplate: Sendable {
     public let text: String
     /// Every well-formed Secrets reference, in source order.
     public let references: [SecretReference]
-    /// Malformed references and unknown secrets, in source order.
+    /// Malformed references and unknown secrets, in source order; at most
+    /// `TemplateError`'s hundred.
     public let problems: [TemplateProblem]
+    /// How many problems were found past those listed.
+    public let unreported: Int
 
     /// `mask` answers the text that stands for a reference, or nil when its secret is unknown.
+    /// `limits.maxReferences` bounds the references checked, as it bounds a render's.
     public init(
-        _ source: String, delimiters: Delimiters = .braces, mask: (SecretReference) -> String?
+        _ source: String, delimiters: Delimiters = .braces, limits: RenderLimits = .default,
+        mask: (SecretReference) -> String?
     ) {
         let bytes = Array(source.utf8)
-        var found = ReferenceCollector()
+        var found = ReferenceCollector(maxReferences: limits.maxReferences)
         var problems: [TemplateProblem] = []
         bytes.withUnsafeBytes { buffer in
             guard buffer.count <= CompiledTemplate.maxSourceCount else {
@@ -24,8 +29,12 @@ public struct MaskedTemplate: Sendable {
                 return
             }
             found.source = buffer
+            found.positions = SourcePositions(buffer)
             TemplateScanner(source: buffer, delimiters: delimiters).scan(into: &found)
             problems = found.problems
+            if let beyond = found.firstBeyondLimit {
+                problems.append(.tooManyReferences(limits, at: beyond))
+            }
         }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -42,7 +51,9 @@ public struct MaskedTemplate: Sendable {
         output += bytes[cursor...]
         self.text = String(decoding: output, as: UTF8.self)
         self.references = found.references
-        self.problems = problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+        let sorted = problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+        self.problems = Array(sorted.prefix(ProblemList.maxReported))
+        self.unreported = found.unreported + sorted.count - self.problems.count
     }
 
     public var isClean: Bool { problems.isEmpty }
@@ -56,22 +67,38 @@ private struct ReferenceCollector: TemplateVisitor {
         let position: SourcePosition
     }
 
+    let maxReferences: Int
     var source = UnsafeRawBufferPointer(start: nil, count: 0)
+    var positions = SourcePositions(UnsafeRawBufferPointer(start: nil, count: 0))
     var spans: [Span] = []
     var references: [SecretReference] = []
+    /// Syntax problems, at most `ProblemList.maxReported`; `unreported` counts the rest.
     var problems: [TemplateProblem] = []
+    var unreported = 0
+    /// The first reference past `maxReferences`, which is where checking stopped.
+    var firstBeyondLimit: SourcePosition?
+
+    init(maxReferences: Int) { self.maxReferences = maxReferences }
 
     mutating func literal(start: Int, end: Int) {}
 
     mutating func reference(_ scanned: ScannedReference) {
+        guard references.count < maxReferences else {
+            if firstBeyondLimit == nil { firstBeyondLimit = positions.position(at: scanned.start) }
+            return
+        }
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: source[scanned.nameStart..<scanned.nameEnd]), as: UTF8.self)
-        let position = SourcePosition(offset: scanned.start, in: source)
+        let position = positions.position(at: scanned.start)
         spans.append(Span(start: scanned.start, end: scanned.end, position: position))
         references.append(SecretReference(name: name, filters: scanned.filters.filters,
                                           line: position.line, column: position.column))
     }
 
     mutating func problem(_ scanned: ScannedProblem) {
-        problems.append(TemplateProblem(scanned, in: source))
+        guard problems.count < ProblemList.maxReported else {
+            unreported += 1
+            return
+        }
+        problems.append(TemplateProblem(scanned, at: positions.position(at: scanned.offset)))
     }
 }

@@ -66,6 +66,7 @@ private struct SegmentVisitor: TemplateVisitor {
     let guardedEnd: Int
     let segments: UnsafeMutableBufferPointer<Segment>
     var count = 0
+    var references = 0
     var isRenderable = true
 
     mutating func literal(start: Int, end: Int) {
@@ -73,7 +74,11 @@ private struct SegmentVisitor: TemplateVisitor {
     }
 
     mutating func reference(_ scanned: ScannedReference) {
-        guard isRenderable else { return }
+        references += 1
+        guard isRenderable, references <= table.limits.maxReferences else {
+            isRenderable = false
+            return
+        }
         let name = UnsafeRawBufferPointer(rebasing: source[scanned.nameStart..<scanned.nameEnd])
         guard let slot = table.index.slot(of: name) else {
             isRenderable = false

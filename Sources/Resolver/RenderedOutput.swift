@@ -22,13 +22,16 @@ public struct RenderedOutput: ~Copyable, @unchecked Sendable {
         self.generation = generation
     }
 
-    deinit { free(start) }
+    /// The output holds values: zeroed before it goes back to the allocator.
+    deinit {
+        if let start { explicit_bzero(start, count) }
+        free(start)
+    }
 
-    /// Room for `count` bytes of output, for a `RawOutput`; nil for none.
+    /// Room for `count` bytes of output, for a `RawOutput`; nil when the system has no memory
+    /// for it (the render then fails with a problem, instead of ending the process).
     static func allocate(_ count: Int) -> UnsafeMutablePointer<UInt8>? {
-        guard count > 0 else { return nil }
-        guard let memory = malloc(count) else { fatalError("out of memory for a \(count)-byte render") }
-        return memory.assumingMemoryBound(to: UInt8.self)
+        malloc(max(count, 1))?.assumingMemoryBound(to: UInt8.self)
     }
 
     /// Frees memory from `allocate` that will not be adopted; whatever values were written

@@ -8,10 +8,11 @@ public final class SecretCatalog: Sendable {
 
     private static let nextID = Atomic<UInt64>(1)
 
-    /// `hashSeed` keys the name hash; a random one by default.
-    public init(hashSeed: UInt64 = .random(in: .min ... .max)) {
+    /// `hashSeed` keys the name hash; a random one by default. `limits` bound every render
+    /// with this catalog's tables.
+    public init(hashSeed: UInt64 = .random(in: .min ... .max), limits: RenderLimits = .default) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        table = Mutex(SecretTable(catalogID: id, index: .empty(seed: hashSeed)))
+        table = Mutex(SecretTable(catalogID: id, index: .empty(seed: hashSeed), limits: limits))
     }
 
     /// The table renders should use now.

@@ -14,6 +14,8 @@ public final class SecretTable: @unchecked Sendable {
     /// Increases with every installed change; a render reports the one it used.
     public let generation: UInt64
     let catalogID: UInt64
+    /// The bounds every render with this table keeps (the catalog's).
+    public let limits: RenderLimits
     let index: NameIndex
     /// The values by slot, `chunkSize` to a chunk; `nil` where a name was deleted. Keeps the
     /// bytes that `entries` points into alive.
@@ -29,10 +31,11 @@ public final class SecretTable: @unchecked Sendable {
     static let chunkSize = 1 << chunkShift
 
     /// The empty table of a new catalog.
-    init(catalogID: UInt64, index: NameIndex) {
+    init(catalogID: UInt64, index: NameIndex, limits: RenderLimits) {
         precondition(index.count == 0)
         generation = 0
         self.catalogID = catalogID
+        self.limits = limits
         self.index = index
         chunks = []
         slotCount = 0
@@ -40,10 +43,11 @@ public final class SecretTable: @unchecked Sendable {
         entries = .allocate(capacity: 1)
     }
 
-    private init(generation: UInt64, catalogID: UInt64, index: NameIndex, chunks: [ValueChunk], slotCount: Int,
-                 count: Int, entries: UnsafeMutableBufferPointer<ValueEntry>) {
+    private init(generation: UInt64, catalogID: UInt64, limits: RenderLimits, index: NameIndex, chunks: [ValueChunk],
+                 slotCount: Int, count: Int, entries: UnsafeMutableBufferPointer<ValueEntry>) {
         self.generation = generation
         self.catalogID = catalogID
+        self.limits = limits
         self.index = index
         self.chunks = chunks
         self.slotCount = slotCount
@@ -82,7 +86,7 @@ public final class SecretTable: @unchecked Sendable {
         }
         while chunks.count < chunkCount { chunks.append(ValueChunk.empty) }
         for (chunk, values) in touched { chunks[chunk] = ValueChunk(values) }
-        return SecretTable(generation: generation, catalogID: catalogID, index: index, chunks: chunks,
+        return SecretTable(generation: generation, catalogID: catalogID, limits: limits, index: index, chunks: chunks,
                            slotCount: slots, count: count, entries: entries)
     }
 

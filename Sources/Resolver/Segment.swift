@@ -28,30 +28,31 @@ struct Segment {
 /// The render loop, shared by compiled and one-shot rendering: a first pass sizes the
 /// output and checks every reference, a second fills one fresh buffer.
 enum SegmentRenderer {
-    /// The output, or nil when a reference is missing from `table` or unsafe where it lands
-    /// (the caller then works out the problems on its slow path).
+    /// The output, or nil when a reference is missing from `table` or unsafe where it lands,
+    /// or the output would pass the table's limit (the caller then works out the problems on
+    /// its slow path). The size is known before anything is allocated.
     @inline(__always)
     static func render(
         _ segments: UnsafeBufferPointer<Segment>, source: UnsafeRawBufferPointer, table: SecretTable
     ) -> RawOutput? {
         let entries = table.entries
         let slotCount = table.slotCount
+        let limit = table.limits.maxOutputBytes
         var total = 0
         for segment in segments {
             if segment.isLiteral {
-                total &+= Int(segment.length)
+                total &+= Int(segment.length)          // literals add up to at most the template's size
                 continue
             }
             guard Int(segment.slot) < slotCount else { return nil }
             let entry = entries[Int(segment.slot)]
             guard entry.isPresent, !(segment.guarded && entry.breaksHeaderLine) else { return nil }
-            total &+= encodedCount(entry, segment.filters)
+            total &+= encodedCount(entry, segment.filters, budget: limit &- total)
+            guard total <= limit else { return nil }
         }
-        let start = RenderedOutput.allocate(total)
-        if let start {
-            let end = fill(start, segments: segments, source: source, entries: entries)
-            precondition(start.distance(to: end) == total, "a render wrote other than its size")
-        }
+        guard total <= limit, let start = RenderedOutput.allocate(total) else { return nil }
+        let end = fill(start, segments: segments, source: source, entries: entries)
+        precondition(start.distance(to: end) == total, "a render wrote other than its size")
         return RawOutput(start: start, count: total)
     }
 
@@ -75,8 +76,10 @@ enum SegmentRenderer {
         return out
     }
 
+    /// The size of one reference's output; past `budget` (a chain of filters stops there
+    /// rather than build the rest), some count above it.
     @inline(__always)
-    static func encodedCount(_ entry: ValueEntry, _ filters: FilterChain) -> Int {
+    static func encodedCount(_ entry: ValueEntry, _ filters: FilterChain, budget: Int) -> Int {
         switch filters.count {
         case 0: return Int(entry.count)
         case 1:
@@ -86,7 +89,9 @@ enum SegmentRenderer {
             case .base64: return (Int(entry.count) + 2) / 3 * 4
             }
         default:
-            return applyChain(entry.bytes, filters).count
+            guard var encoded = applyChain(entry.bytes, filters, limit: budget) else { return budget &+ 1 }
+            defer { encoded.withUnsafeMutableBytes { SecretValue.zero($0) } }
+            return encoded.count
         }
     }
 
@@ -99,7 +104,7 @@ enum SegmentRenderer {
         case 1:
             return filters.first!.write(entry.bytes, to: out)
         default:
-            var encoded = applyChain(entry.bytes, filters)
+            var encoded = applyChain(entry.bytes, filters, limit: .max)!
             defer { encoded.withUnsafeMutableBytes { SecretValue.zero($0) } }
             out.update(from: encoded, count: encoded.count)
             return out + encoded.count
@@ -107,11 +112,19 @@ enum SegmentRenderer {
     }
 
     /// Runs a chain of two or more filters through temporary buffers; rare, so it may allocate.
-    static func applyChain(_ input: UnsafeRawBufferPointer, _ filters: FilterChain) -> [UInt8] {
+    /// Nil as soon as a step's output would pass `limit` (eight filters can grow a value 6^8
+    /// times): each step is sized before its buffer is made, so no buffer passes `limit`.
+    /// Every intermediate buffer is zeroed before it is freed.
+    static func applyChain(_ input: UnsafeRawBufferPointer, _ filters: FilterChain, limit: Int) -> [UInt8]? {
         var current = Array(input)
         for filter in filters.filters {
+            let count = current.withUnsafeBytes { filter.encodedCount($0) }
+            guard count <= limit else {
+                current.withUnsafeMutableBytes { SecretValue.zero($0) }
+                return nil
+            }
             let next = current.withUnsafeBytes { bytes in
-                [UInt8](unsafeUninitializedCapacity: filter.encodedCount(bytes)) { buffer, initialized in
+                [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                     initialized = buffer.baseAddress!.distance(to: filter.write(bytes, to: buffer.baseAddress!))
                 }
             }

@@ -25,9 +25,10 @@ enum StreamingRender {
             delimiters.close.withUnsafeBytes { close in
                 let pass = Pass(source: template, open: open, close: close, names: table.index.lookup,
                                 entries: UnsafePointer(table.entries.baseAddress!), slotCount: table.slotCount,
-                                guardsValues: placement != .body)
-                let capacity = template.count &+ slack
-                let out = RenderedOutput.allocate(capacity)!
+                                guardsValues: placement != .body, maxReferences: table.limits.maxReferences)
+                // Never more than the table's output limit: a render that needs more gives up here.
+                let capacity = min(template.count &+ slack, table.limits.maxOutputBytes)
+                guard let out = RenderedOutput.allocate(capacity) else { return nil }
                 let written = pass.write(into: out, capacity: capacity)
                 guard written >= 0 else {
                     RenderedOutput.discard(out)
@@ -48,6 +49,8 @@ enum StreamingRender {
         let slotCount: Int
         /// Whether a value that could break a header line is left to the path that knows where the head ends.
         let guardsValues: Bool
+        /// Past this many references the template is left to the path that reports it.
+        let maxReferences: Int
 
         /// The number of bytes written, or -1 after giving up (what was written is zeroed: it
         /// may hold values).
@@ -59,6 +62,7 @@ enum StreamingRender {
             var used = 0
             var literal = 0                               // the first byte not yet copied
             var position = 0                              // where the next search starts
+            var references = 0
             func giveUp() -> Int {
                 SecretValue.zero(UnsafeMutableRawBufferPointer(start: out, count: used))
                 return -1
@@ -72,6 +76,8 @@ enum StreamingRender {
                     if PlainReference.secretsWordFollows(in: source, afterOpen: start &+ open.count) { return giveUp() }
                     continue
                 }
+                references &+= 1
+                guard references <= maxReferences else { return giveUp() }
                 let name = UnsafeRawBufferPointer(rebasing: source[reference.nameStart..<reference.nameEnd])
                 guard let slot = names.slot(of: name), slot < slotCount else { return giveUp() }
                 let entry = entries[slot]
