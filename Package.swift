@@ -49,6 +49,7 @@ let package = Package(
 
         // MARK: Peer transport — framed messages over mutual TLS between cluster members.
         .target(name: "CofferTransport", dependencies: [
+            "CofferCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -75,7 +76,7 @@ let package = Package(
             "CofferNode", "CofferStore", "CofferCrypto", "Raft", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "CofferAPI", dependencies: [
-            "CofferNode", "CofferStore", "CofferCrypto", "Resolver",
+            "CofferNode", "CofferStore", "CofferCrypto", "Resolver", "CofferTransport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -85,6 +86,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Console")]),
         .target(name: "CofferClient", dependencies: [
+            "CofferCrypto",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -58,4 +58,15 @@ struct TemplateErrorsResponse: Encodable {
     }
 
     let errors: [Item]
+    /// Problems found past the hundred listed.
+    let moreErrors: Int?
+
+    init(_ error: TemplateError) {
+        errors = error.problems.map(Item.init)
+        moreErrors = error.unreported > 0 ? error.unreported : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case errors, moreErrors = "more_errors"
+    }
 }

@@ -1,5 +1,6 @@
 import CofferNode
 import CofferStore
+import CofferTransport
 import Hummingbird
 import HummingbirdTLS
 import Logging
@@ -12,11 +13,21 @@ public struct APIServer {
     public let node: Node
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
+    /// Keeps the port's connection limits; its counts are the node's to report.
+    public let connectionGuard: ConnectionGuard
 
     public init(node: Node, metrics: PrometheusCollectorRegistry, logger: Logger) {
         self.node = node
         self.metrics = metrics
         self.logger = logger
+        let limits = node.config.effectiveLimits
+        connectionGuard = ConnectionGuard(
+            limits: ConnectionLimits(
+                maxConnections: limits.maxConnections ?? NodeLimits.defaultMaxConnections,
+                maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? NodeLimits.defaultMaxConnectionsPerAddress,
+                handshakeTimeout: .milliseconds(Int64(limits.handshakeTimeoutMilliseconds ?? NodeLimits.defaultHandshakeTimeoutMilliseconds)),
+                idleTimeout: .milliseconds(Int64(limits.idleTimeoutMilliseconds ?? NodeLimits.defaultIdleTimeoutMilliseconds))),
+            port: "api", logger: logger)
     }
 
     public func makeApplication() throws -> some ApplicationProtocol {
@@ -45,16 +56,18 @@ public struct APIServer {
         }
         return Application(
             router: router,
-            server: try .tls(.http1(), tlsConfiguration: try Self.tlsConfiguration(node.config.tls)),
+            server: try .guardedHTTP1(tls: try Self.tlsConfiguration(node.config.tls), connectionGuard: connectionGuard),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "coffer"),
             logger: logger)
     }
 
     static func tlsConfiguration(_ files: NodeConfig.TLSFiles) throws -> TLSConfiguration {
         let chain = try NIOSSLCertificate.fromPEMFile(files.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: files.privateKeyFile, format: .pem)
+        let key = try TLSKeyFile.privateKey(files.privateKeyFile)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        configuration.minimumTLSVersion = .tlsv12
+        // TLS 1.3 only: every suite it has is an AEAD with forward secrecy, so no CBC or SHA-1
+        // suite can be agreed. Every client Coffer ships (and current curl and browsers) speaks it.
+        configuration.minimumTLSVersion = .tlsv13
         return configuration
     }
 }

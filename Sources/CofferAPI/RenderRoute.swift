@@ -55,8 +55,8 @@ struct RenderRoute {
                 body: .init(byteBuffer: output.body))
         case .failure(let error):
             failures.increment()
-            return try JSONBody.response(TemplateErrorsResponse(errors: error.problems.map(TemplateErrorsResponse.Item.init)),
-                                         status: .unprocessableContent)
+            return try JSONBody.response(TemplateErrorsResponse(error),
+                                         status: error.isOutputTooLarge ? .contentTooLarge : .unprocessableContent)
         }
     }
 }

@@ -33,7 +33,11 @@ struct RotationRoutes {
             default:
                 throw APIError.badRequest("give exactly one of 'values', 'names' with 'generate', or 'rollback'")
             }
-            return RotationRequest(change: change, waitMilliseconds: waitMilliseconds ?? RotationRequest.defaultWaitMilliseconds)
+            let wait = waitMilliseconds ?? RotationRequest.defaultWaitMilliseconds
+            guard (0...RotationRequest.maxWaitMilliseconds).contains(wait) else {
+                throw APIError.badRequest("'wait_ms' must be 0 to \(RotationRequest.maxWaitMilliseconds)")
+            }
+            return RotationRequest(change: change, waitMilliseconds: wait)
         }
     }
 

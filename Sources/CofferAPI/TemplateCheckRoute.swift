@@ -34,6 +34,12 @@ struct TemplateCheckRoute {
         let masked: String
         let references: [ReferenceView]
         let errors: [TemplateErrorsResponse.Item]
+        /// Problems found past the hundred listed.
+        let moreErrors: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case name, masked, references, errors, moreErrors = "more_errors"
+        }
     }
 
     struct ReferenceView: Encodable {
@@ -67,7 +73,7 @@ struct TemplateCheckRoute {
             SecretName.folded(reference.name).flatMap { stored[$0] }
         }
         let fields = body.fields.map { field in
-            let checked = MaskedTemplate(field.template, delimiters: delimiters) { reference in
+            let checked = MaskedTemplate(field.template, delimiters: delimiters, limits: node.catalog.current.limits) { reference in
                 record(reference).map { Self.mask($0, filters: reference.filters) }
             }
             return FieldView(
@@ -77,7 +83,8 @@ struct TemplateCheckRoute {
                     return ReferenceView(name: found?.name ?? $0.name, written: $0.name, version: found?.currentVersion,
                                          line: $0.line, column: $0.column)
                 },
-                errors: checked.problems.map(TemplateErrorsResponse.Item.init))
+                errors: checked.problems.map(TemplateErrorsResponse.Item.init),
+                moreErrors: checked.unreported > 0 ? checked.unreported : nil)
         }
         return try JSONBody.response(CheckResponse(ok: fields.allSatisfy { $0.errors.isEmpty }, fields: fields))
     }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CofferCrypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -20,12 +21,17 @@ public struct ClientSettings: Sendable {
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientSettings {
         let addresses = (environment["COFFER_ADDR"] ?? "https://127.0.0.1:8201")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        // A bearer token must never travel in plain text, so nothing but https:// is used.
+        if let plain = addresses.first(where: { !$0.lowercased().hasPrefix("https://") }) {
+            throw ClientError.setup("COFFER_ADDR must list https:// addresses only; refusing '\(plain)'")
+        }
         var token = environment["COFFER_TOKEN"]
         if token == nil, let file = environment["COFFER_TOKEN_FILE"] {
             do {
-                token = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                let bytes = try PrivateFile.read(file, what: "COFFER_TOKEN_FILE", maxCount: 4096)
+                token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
-                throw ClientError.setup("cannot read COFFER_TOKEN_FILE \(file)")
+                throw ClientError.setup(error.description)
             }
         }
         return ClientSettings(addresses: addresses, caFile: environment["COFFER_CACERT"], token: token)

@@ -18,7 +18,7 @@ public struct MasterKey: Sendable {
 
     /// Creates a new key file with mode 0600; refuses to overwrite one.
     public static func create(at path: String) throws(KeyFileError) -> MasterKey {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .cannotCreate(path, errno: errno) }
         defer { close(descriptor) }
         let master = generate()
@@ -27,14 +27,16 @@ public struct MasterKey: Sendable {
         return master
     }
 
-    /// Loads a key file, refusing one that group or others may access, or of the wrong size.
+    /// Loads a key file, refusing a symbolic link, a file of another user, one that group or
+    /// others may access, or one of the wrong size.
     public static func load(from path: String) throws(KeyFileError) -> MasterKey {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .cannotRead(path, errno: errno) }
+        let descriptor: Int32
+        do { descriptor = try PrivateFile.openChecked(path, what: "master key file") } catch {
+            throw .refused(error)
+        }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .cannotRead(path, errno: errno) }
-        guard status.st_mode & 0o077 == 0 else { throw .tooOpen(path, mode: status.st_mode & 0o777) }
         guard status.st_size == AESGCM.keyCount else { throw .wrongSize(path) }
         let key = SecureBytes(count: AESGCM.keyCount)
         let count = key.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
@@ -56,16 +58,16 @@ public struct MasterKey: Sendable {
 public enum KeyFileError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotCreate(String, errno: Int32)
     case cannotRead(String, errno: Int32)
-    case tooOpen(String, mode: mode_t)
     case wrongSize(String)
+    /// Not a regular file of this user closed to others (see `PrivateFile`).
+    case refused(PrivateFileError)
 
     public var description: String {
         switch self {
         case .cannotCreate(let path, let code): "cannot create master key file \(path): \(String(cString: strerror(code)))"
         case .cannotRead(let path, let code): "cannot read master key file \(path): \(String(cString: strerror(code)))"
-        case .tooOpen(let path, let mode):
-            "master key file \(path) has mode \(String(mode, radix: 8)); it must not be readable by group or others (chmod 600)"
         case .wrongSize(let path): "master key file \(path) must hold exactly \(AESGCM.keyCount) bytes"
+        case .refused(let error): error.description
         }
     }
 }

@@ -65,6 +65,12 @@ public final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
     }
 
     public var description: String { "SecureBytes(\(count) bytes)" }
+
+    /// Zeroes memory that held key material or a value, in a way the compiler keeps.
+    public static func zero(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        OPENSSL_cleanse(base, buffer.count)
+    }
 }
 
 public enum SecureRandom {

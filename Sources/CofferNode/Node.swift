@@ -41,7 +41,7 @@ public final class Node: Sendable {
                 }
             }
         }
-        catalog = SecretCatalog()
+        catalog = SecretCatalog(limits: config.effectiveLimits.render)
         try Self.loadTable(from: keyspace, into: catalog)
         addresses = Locked(try Self.addressBook(config: config, keyspace: keyspace))
 

@@ -20,6 +20,8 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var initialMembers: [MemberRecord]
     /// Raft timing and snapshots; defaults when absent.
     public var raft: RaftTimings?
+    /// Bounds on renders and connections; defaults when absent.
+    public var limits: NodeLimits?
 
     public struct RaftTimings: Codable, Sendable, Equatable {
         public var tickMilliseconds: Int
@@ -48,7 +50,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public init(
         nodeID: String, dataDirectory: String, apiAddress: String, peerAddress: String, tls: TLSFiles,
         masterKeyFile: String, bootstrapTokensFile: String? = nil, initialMembers: [MemberRecord] = [],
-        raft: RaftTimings? = nil
+        raft: RaftTimings? = nil, limits: NodeLimits? = nil
     ) {
         self.nodeID = nodeID
         self.dataDirectory = dataDirectory
@@ -59,7 +61,11 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         self.bootstrapTokensFile = bootstrapTokensFile
         self.initialMembers = initialMembers
         self.raft = raft
+        self.limits = limits
     }
+
+    /// The limits in force: the config's, or the defaults.
+    public var effectiveLimits: NodeLimits { limits ?? NodeLimits() }
 
     public static func load(from path: String) throws -> NodeConfig {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -71,6 +77,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
                               privateKeyFile: resolve(config.tls.privateKeyFile))
         config.masterKeyFile = resolve(config.masterKeyFile)
         config.bootstrapTokensFile = config.bootstrapTokensFile.map(resolve)
+        try config.limits?.validate()
         return config
     }
 

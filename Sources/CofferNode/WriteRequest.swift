@@ -63,7 +63,11 @@ public struct RotationRequest: Codable, Sendable {
 extension WriteRequest {
     /// How long a follower waits for the leader's answer to a forwarded request.
     var forwardTimeout: Duration {
-        if case .rotation(let request, _) = self { return .seconds(10) + .milliseconds(request.waitMilliseconds) }
+        // The wait is checked by the leader; a forwarding node clamps it, so no value a client
+        // sends can overflow the timeout on the way.
+        if case .rotation(let request, _) = self {
+            return .seconds(10) + .milliseconds(min(max(request.waitMilliseconds, 0), RotationRequest.maxWaitMilliseconds))
+        }
         return .seconds(10)
     }
 }

@@ -270,9 +270,10 @@ public final class Keyspace: @unchecked Sendable {
         try environment.read { txn in try txn.scan(Table.members).map { try decode(MemberRecord.self, $0.value) } }
     }
 
-    /// Audit events after log index `after`, oldest first.
+    /// Audit events after log index `after`, oldest first; none after the last index there is.
     public func audit(after: UInt64 = 0, limit: Int = 1_000) throws -> [AuditEvent] {
-        try environment.read { txn in
+        guard after < .max, limit > 0 else { return [] }
+        return try environment.read { txn in
             var events: [AuditEvent] = []
             for entry in try txn.scan(Table.audit, from: (after + 1).bigEndianBytes, limit: limit, while: { _ in true }) {
                 events.append(try decode(AuditEvent.self, entry.value))

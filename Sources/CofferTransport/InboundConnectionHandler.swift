@@ -26,6 +26,9 @@ final class InboundConnectionHandler: ChannelInboundHandler {
         if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
             authenticate(channelContext)
         }
+        if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+            closeConnection(channelContext)      // no frame for the idle timeout: the member dials again
+        }
         channelContext.fireUserInboundEventTriggered(event)
     }
 
@@ -35,9 +38,8 @@ final class InboundConnectionHandler: ChannelInboundHandler {
         guard let id = PeerIdentity.member(named: names, members: context.members().keys,
                                            localID: context.configuration.nodeID) else {
             context.counters.update { $0.peersRefused += 1 }
-            context.logger.warning("refusing a peer whose certificate names no current member", metadata: [
-                "remote": "\(channelContext.remoteAddress.map { "\($0)" } ?? "?")", "names": "\(names)",
-            ])
+            context.inboundGuard.noteRefused(address: channelContext.remoteAddress?.ipAddress ?? "?",
+                                             reason: "its certificate names no current member (\(names.prefix(4)))")
             closeConnection(channelContext)
             return
         }
@@ -118,7 +120,7 @@ final class InboundConnectionHandler: ChannelInboundHandler {
                                    metadata: ["peer": "\(peer)", "error": "\(error)"])
         } else if peerID == nil, let error = error as? NIOSSLError, case .handshakeFailed = error {
             context.counters.update { $0.handshakesFailed += 1 }
-            context.logger.warning("refusing a peer whose TLS handshake failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            context.inboundGuard.noteRefused(address: peer, reason: "its TLS handshake failed: \(error)")
         }
         closeConnection(channelContext)
     }

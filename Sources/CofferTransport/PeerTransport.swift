@@ -27,6 +27,8 @@ public final class PeerTransport: Sendable {
     private let context: TransportContext
     private let group: any EventLoopGroup
     private let ownsGroup: Bool
+    /// The listener's own thread.
+    private let acceptGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -61,7 +63,10 @@ public final class PeerTransport: Sendable {
     public func start() async throws {
         let context = self.context
         let configuration = self.configuration
-        let bootstrap = ServerBootstrap(group: group)
+        let limits = configuration.inboundLimits
+        // Connections are accepted on a thread of their own, so a flood of them never waits
+        // behind, or holds up, the Raft traffic on the transport's loop.
+        let bootstrap = ServerBootstrap(group: acceptGroup, childGroup: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -69,7 +74,10 @@ public final class PeerTransport: Sendable {
                 self?.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
+                        context.inboundGuard.admissionHandler(),
                         NIOSSLServerHandler(context: context.tls.serverContext),
+                        context.inboundGuard.handshakeTimeoutHandler(),
+                        IdleStateHandler(readTimeout: limits.idleTimeout),
                         ByteToMessageHandler(PeerFrameDecoder(maxPayloadLength: configuration.maxPayloadLength)),
                         MessageToByteHandler(PeerFrameEncoder(maxPayloadLength: configuration.maxPayloadLength)),
                         InboundConnectionHandler(context: context),
@@ -150,6 +158,7 @@ public final class PeerTransport: Sendable {
         for peer in peers { try? await peer.close().get() }
         for channel in inbound { try? await channel.close() }
         if ownsGroup { try? await group.shutdownGracefully() }
+        try? await acceptGroup.shutdownGracefully()
     }
 
     private func peer(_ nodeID: String, in state: inout State) -> OutboundPeer {
@@ -178,8 +187,16 @@ public final class PeerTransport: Sendable {
 }
 
 extension TimeAmount {
+    /// Saturates at the largest time amount instead of trapping: a duration may come from a
+    /// remote value.
     init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, carry) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflow || carry {
+            self = .nanoseconds(seconds < 0 ? .min : .max)
+        } else {
+            self = .nanoseconds(total)
+        }
     }
 }

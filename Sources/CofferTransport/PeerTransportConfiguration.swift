@@ -29,6 +29,11 @@ public struct PeerTransportConfiguration: Sendable {
     /// Requests handled at once per inbound connection; more are dropped (their callers time out).
     public var inboundConcurrentRequestLimit: Int = 256
     public var connectTimeout: TimeAmount = .seconds(2)
+    /// Bounds on accepted connections. Members need one inbound connection each (and one more
+    /// while they reconnect), so a few per address are plenty; an inbound connection idle this
+    /// long is closed (the member dials again when it next sends).
+    public var inboundLimits = ConnectionLimits(maxConnections: 256, maxConnectionsPerAddress: 32,
+                                                handshakeTimeout: .seconds(10), idleTimeout: .seconds(120))
     /// The first reconnect delay after a failure; it doubles per consecutive failure up to the cap.
     public var reconnectBackoffInitial: TimeAmount = .milliseconds(50)
     public var reconnectBackoffMax: TimeAmount = .seconds(2)

@@ -10,6 +10,9 @@ final class TransportContext: Sendable {
     let onRequest: PeerTransport.RequestHandler
     let logger: Logger
     let counters = CounterBox()
+    /// Admits accepted connections within the configured limits and rate-limits the log lines
+    /// about peers it refuses.
+    let inboundGuard: ConnectionGuard
 
     init(configuration: PeerTransportConfiguration, tls: PeerTLS, members: @escaping PeerTransport.MembersProvider,
          onMessage: @escaping PeerTransport.MessageHandler, onRequest: @escaping PeerTransport.RequestHandler,
@@ -20,6 +23,7 @@ final class TransportContext: Sendable {
         self.onMessage = onMessage
         self.onRequest = onRequest
         self.logger = logger
+        self.inboundGuard = ConnectionGuard(limits: configuration.inboundLimits, port: "peer", logger: logger)
     }
 
     /// The current peers' addresses: the membership without this node.

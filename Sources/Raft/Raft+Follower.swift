@@ -61,9 +61,13 @@ extension Raft {
         if m.chunkOffset == 0 {
             incomingSnapshot = (meta, [])
         }
-        guard var partial = incomingSnapshot, partial.metadata == meta, partial.data.count == m.chunkOffset else {
+        guard incomingSnapshot?.metadata == meta, incomingSnapshot?.data.count == m.chunkOffset else {
             return // out of order or from an older snapshot: wait for the resend
         }
+        // Moved out before appending, so the bytes have one owner and grow in place: a copy
+        // held in `incomingSnapshot` made every chunk copy all the chunks before it.
+        var partial = incomingSnapshot!
+        incomingSnapshot = nil
         partial.data += m.chunkData
         guard m.chunkIsLast else {
             incomingSnapshot = partial

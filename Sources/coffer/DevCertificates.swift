@@ -11,7 +11,6 @@ enum DevCertificates {
         try openssl(["req", "-x509", "-new", "-key", key, "-sha256", "-days", "3650", "-subj", "/CN=Coffer cluster CA",
                      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
                      "-out", certificate])
-        try restrict(key)
     }
 
     /// `node.pem` and `node.key` in `nodeDirectory`, signed by the CA in `caDirectory`.
@@ -20,7 +19,6 @@ enum DevCertificates {
         guard !FileManager.default.fileExists(atPath: certificate) else { return }
         let request = nodeDirectory + "/node.csr", extensions = nodeDirectory + "/node.ext"
         try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key])
-        try restrict(key)
         try openssl(["req", "-new", "-key", key, "-subj", "/CN=\(nodeID)", "-out", request])
         try """
             basicConstraints=CA:FALSE
@@ -33,10 +31,6 @@ enum DevCertificates {
                      "-CAcreateserial", "-days", "825", "-sha256", "-extfile", extensions, "-out", certificate])
         try? FileManager.default.removeItem(atPath: request)
         try? FileManager.default.removeItem(atPath: extensions)
-    }
-
-    static func restrict(_ path: String) throws {
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
     private static func openssl(_ arguments: [String]) throws {

@@ -27,6 +27,9 @@ struct DevCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Every file this makes (keys by the openssl command too) is the user's alone from
+        // the moment it exists: no file is created open and narrowed afterwards.
+        umask(0o077)
         let layout = try DevLayout(directory: dir, nodes: nodes, apiPort: apiPort, peerPort: peerPort)
         try layout.prepare()
         if prepareOnly {
@@ -105,7 +108,7 @@ struct DevLayout {
         for (role, file) in [(Role.admin, "admin.token"), (Role.render, "render.token")] {
             let (token, record) = Tokens.mint(role: role, name: "dev-\(role.rawValue)", at: now, by: .system)
             let path = directory + "/" + file
-            FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            try PrivateFile.create(path, bytes: Array((token + "\n").utf8), what: "token file")
             records.append(record)
         }
         try JSONEncoder().encode(records).write(to: URL(fileURLWithPath: bootstrap))

@@ -71,6 +71,7 @@ struct ServerCommand: AsyncParsableCommand {
 /// Keeps secret values out of core dumps and away from debuggers of other users.
 enum ProcessHardening {
     static func apply() {
+        umask(0o077)        // data and log files the node creates are its user's alone
         if coffer_disable_core_dumps() != 0 {
             FileHandle.standardError.write(Data("warning: could not disable core dumps\n".utf8))
         }

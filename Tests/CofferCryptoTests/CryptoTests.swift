@@ -59,7 +59,34 @@ struct MasterKeyTests {
         let path = directory + "/open.key"
         _ = try MasterKey.create(at: path)
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
-        #expect(throws: KeyFileError.tooOpen(path, mode: 0o640)) { try MasterKey.load(from: path) }
+        #expect(throws: KeyFileError.refused(.tooOpen("master key file", path, mode: 0o640))) { try MasterKey.load(from: path) }
+    }
+
+    @Test func refusesASymbolicLinkToAGoodKeyFile() throws {
+        let path = directory + "/real.key", link = directory + "/link.key"
+        _ = try MasterKey.create(at: path)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        #expect(throws: KeyFileError.refused(.symbolicLink("master key file", link))) { try MasterKey.load(from: link) }
+    }
+
+    @Test func refusesAFileOfAnotherUser() throws {
+        let path = directory + "/theirs.key"
+        _ = try MasterKey.create(at: path)
+        let other = geteuid() == 0 ? uid_t(65534) : uid_t(0)
+        guard chown(path, other, gid_t(UInt32.max)) == 0 else { return }     // only root can give a file away
+        #expect(throws: KeyFileError.refused(.wrongOwner("master key file", path, owner: other, user: geteuid()))) {
+            try MasterKey.load(from: path)
+        }
+    }
+
+    @Test func privateFilesAreCreatedClosedAndNeverReplaced() throws {
+        let path = directory + "/token"
+        let before = umask(0)
+        defer { umask(before) }
+        try PrivateFile.create(path, bytes: Array("cft_x\n".utf8), what: "token file")
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
+        #expect(try PrivateFile.read(path, what: "token file") == Array("cft_x\n".utf8))
+        #expect(throws: PrivateFileError.self) { try PrivateFile.create(path, bytes: [1], what: "token file") }
     }
 
     @Test func refusesAFileOfTheWrongSize() throws {
