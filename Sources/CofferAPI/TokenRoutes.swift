@@ -41,7 +41,7 @@ struct TokenRoutes {
         router.get("/v1/audit") { request, _ in
             _ = try auth.require(.admin, .audit, for: request)
             let query = request.uri.queryParameters
-            let after = try QueryNumber.parse(query["after"], name: "after", in: 0...UInt64.max) ?? 0
+            let after = try QueryNumber.parse(query["after"], name: "after", in: 0...UInt64(Int64.max)) ?? 0
             let limit = try QueryNumber.parse(query["limit"], name: "limit", in: 1...10_000) ?? 1_000
             return try JSONBody.response(["events": try node.audit(after: after, limit: limit).map(AuditView.init)])
         }

@@ -86,7 +86,9 @@ final class Deployment: @unchecked Sendable {
     /// `snapshotEvery` makes nodes snapshot and compact their logs that often.
     /// With `founders` below `nodes`, only the first `founders` nodes form the cluster; the
     /// others know them but wait to be added.
-    init(nodes: Int = 1, founders: Int? = nil, proxied: Bool = false, snapshotEvery: Int? = nil) throws {
+    /// `limits` is written as each node's `limits` section.
+    init(nodes: Int = 1, founders: Int? = nil, proxied: Bool = false, snapshotEvery: Int? = nil,
+         limits: [String: Int]? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-e2e-\(UUID())").path
         self.nodes = nodes
         apiPort = freePorts(nodes)
@@ -102,6 +104,7 @@ final class Deployment: @unchecked Sendable {
                     config["initialMembers"] = members
                 }
                 if let snapshotEvery { config["raft"] = ["tickMilliseconds": 50, "electionTicks": 10, "snapshotEvery": snapshotEvery] }
+                if let limits { config["limits"] = limits }
                 guard proxied, var members = config["initialMembers"] as? [[String: Any]] else { return }
                 for (position, member) in members.enumerated() {
                     let peer = position + 1
@@ -242,6 +245,11 @@ final class Deployment: @unchecked Sendable {
     /// Starts node `index` expecting it to refuse; returns its exit status.
     func startExpectingRefusal(_ index: Int = 1) throws -> CommandResult {
         try run(Binary.coffer, ["server", "--config", nodeDirectory(index) + "/config"])
+    }
+
+    /// The process id of node `index`, while it runs.
+    func pid(_ index: Int) -> Int32? {
+        servers[index].flatMap { $0.isRunning ? $0.processIdentifier : nil }
     }
 
     func kill9(_ index: Int = 1) {
