@@ -1,13 +1,21 @@
 import COpenSSL
 
-/// Bytes that hold key material or a secret value: kept in memory of their own, zeroed
-/// with `OPENSSL_cleanse` when released, and never printed.
+/// Bytes that hold key material or a secret value: kept in the locked heap once it is started
+/// (`LockedHeap`; the ordinary heap before, or when it is full), zeroed when released, and
+/// never printed.
 public final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
     private let storage: UnsafeMutableRawBufferPointer
+    private let locked: Bool
 
     public init(count: Int) {
-        storage = .allocate(byteCount: max(count, 1), alignment: 16)
-        storage.initializeMemory(as: UInt8.self, repeating: 0)
+        if let pointer = LockedHeap.allocate(count) {
+            storage = UnsafeMutableRawBufferPointer(start: pointer, count: max(count, 1))
+            locked = true
+        } else {
+            storage = .allocate(byteCount: max(count, 1), alignment: 16)
+            storage.initializeMemory(as: UInt8.self, repeating: 0)
+            locked = false
+        }
         self.count = count
     }
 
@@ -37,8 +45,12 @@ public final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
     }
 
     deinit {
-        OPENSSL_cleanse(storage.baseAddress, storage.count)
-        storage.deallocate()
+        if locked {
+            LockedHeap.free(storage.baseAddress!, count: storage.count)
+        } else {
+            OPENSSL_cleanse(storage.baseAddress, storage.count)
+            storage.deallocate()
+        }
     }
 
     public let count: Int

@@ -15,6 +15,9 @@ public struct NodeLimits: Codable, Sendable, Equatable {
     public var handshakeTimeoutMilliseconds: Int?
     /// An API connection with no request in flight is closed after this long.
     public var idleTimeoutMilliseconds: Int?
+    /// The locked heap for keys and secret values (a power of two); values past it go to the
+    /// ordinary heap (still zeroed when freed) and the node logs it.
+    public var lockedMemoryBytes: Int?
 
     public init(renderMaxOutputBytes: Int? = nil, renderMaxReferences: Int? = nil, maxConnections: Int? = nil,
                 maxConnectionsPerAddress: Int? = nil, handshakeTimeoutMilliseconds: Int? = nil,
@@ -46,6 +49,7 @@ public struct NodeLimits: Codable, Sendable, Equatable {
             ("maxConnectionsPerAddress", maxConnectionsPerAddress, 1...1_000_000),
             ("handshakeTimeoutMilliseconds", handshakeTimeoutMilliseconds, 1...3_600_000),
             ("idleTimeoutMilliseconds", idleTimeoutMilliseconds, 1...86_400_000),
+            ("lockedMemoryBytes", lockedMemoryBytes, 65_536...(1 << 34)),
         ]
         for (name, value, range) in fields {
             if let value, !range.contains(value) {

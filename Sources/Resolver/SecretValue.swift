@@ -10,6 +10,8 @@ public final class SecretValue: @unchecked Sendable, CustomStringConvertible {
     public static let maxCount = 64 * 1024
 
     let bytes: UnsafeMutableRawBufferPointer
+    /// From the locked heap (`SecretMemory`), or the ordinary one.
+    private let locked: Bool
     /// Holds CR, LF or NUL: refused unfiltered in a header line or URL.
     let breaksHeaderLine: Bool
     /// Output sizes under one filter, computed once so a render need not scan the value.
@@ -19,21 +21,22 @@ public final class SecretValue: @unchecked Sendable, CustomStringConvertible {
     public convenience init(copying source: UnsafeRawBufferPointer) throws(SecretValueError) {
         guard !source.isEmpty else { throw .empty }
         guard source.count <= Self.maxCount else { throw .tooLarge }
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
+        let (bytes, locked) = SecretMemory.allocate(source.count)
         bytes.copyMemory(from: source)
-        self.init(adopting: bytes)
+        self.init(adopting: bytes, locked: locked)
     }
 
     public convenience init(_ source: some Collection<UInt8>) throws(SecretValueError) {
         guard !source.isEmpty else { throw .empty }
         guard source.count <= Self.maxCount else { throw .tooLarge }
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
+        let (bytes, locked) = SecretMemory.allocate(source.count)
         _ = bytes.initializeMemory(as: UInt8.self, from: source)
-        self.init(adopting: bytes)
+        self.init(adopting: bytes, locked: locked)
     }
 
-    private init(adopting bytes: UnsafeMutableRawBufferPointer) {
+    private init(adopting bytes: UnsafeMutableRawBufferPointer, locked: Bool) {
         self.bytes = bytes
+        self.locked = locked
         let readable = UnsafeRawBufferPointer(bytes)
         breaksHeaderLine = readable.contains { $0 == ASCII.cr || $0 == ASCII.lf || $0 == 0 }
         jsonCount = Int32(Filter.json.encodedCount(readable))
@@ -41,8 +44,7 @@ public final class SecretValue: @unchecked Sendable, CustomStringConvertible {
     }
 
     deinit {
-        Self.zero(bytes)
-        bytes.deallocate()
+        SecretMemory.release(bytes, locked: locked)
     }
 
     public var count: Int { bytes.count }

@@ -15,8 +15,11 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The node's config file, as `coffer dev` writes it.")
     var config: String
 
+    @Flag(help: "Start even if core dumps cannot be turned off (a dump could then hold values).")
+    var allowCoreDumps = false
+
     func run() async throws {
-        ProcessHardening.apply()
+        try ProcessHardening.apply(allowCoreDumps: allowCoreDumps)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -32,6 +35,12 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("cannot read config \(config): \(error)")
         }
         logger[metadataKey: "node"] = "\(nodeConfig.nodeID)"
+        do {
+            try LockedMemory.start(nodeConfig.effectiveLimits)
+        } catch {
+            logger.critical("refusing to start", metadata: ["reason": "\(error)"])
+            throw ExitCode(2)
+        }
         let node: Node
         do {
             node = try Node(config: nodeConfig, logger: logger)
@@ -78,10 +87,15 @@ struct ServerCommand: AsyncParsableCommand {
 
 /// Keeps secret values out of core dumps and away from debuggers of other users.
 enum ProcessHardening {
-    static func apply() {
+    static func apply(allowCoreDumps: Bool) throws {
         umask(0o077)        // data and log files the node creates are its user's alone
-        if coffer_disable_core_dumps() != 0 {
-            FileHandle.standardError.write(Data("warning: could not disable core dumps\n".utf8))
+        guard coffer_disable_core_dumps() == 0 else {
+            if allowCoreDumps {
+                FileHandle.standardError.write(Data("warning: could not disable core dumps; starting as --allow-core-dumps asks\n".utf8))
+                return
+            }
+            throw ValidationError("cannot disable core dumps (setrlimit or prctl failed): a dump could hold secret values; "
+                                  + "start with --allow-core-dumps to run anyway")
         }
     }
 }
