@@ -23,7 +23,7 @@ public struct ConnectionLimits: Sendable, Equatable {
 
 /// Counts the open connections of one port and admits a new one only within its limits, so
 /// hundreds of half-open or idle clients cannot take every descriptor and stall the node.
-/// Refusals are logged at most once per interval, with how many were not logged.
+/// Refusals are logged at most ten a second per port, with how many were not logged.
 public final class ConnectionGuard: Sendable {
     public let limits: ConnectionLimits
     private let port: String
@@ -35,7 +35,8 @@ public final class ConnectionGuard: Sendable {
         var openByAddress: [String: Int] = [:]
         var refused = 0
         var refusedSinceLog = 0
-        var lastLog: NIODeadline?
+        var windowStart: NIODeadline?
+        var loggedInWindow = 0
     }
 
     /// `port` names the port in log lines ("api", "peer").
@@ -71,16 +72,25 @@ public final class ConnectionGuard: Sendable {
         }
     }
 
-    /// Logs a refused or timed-out client at most once a second per port.
+    static let logLinesPerSecond = 10
+
+    /// Logs a refused or timed-out client, at most `logLinesPerSecond` a second per port: a
+    /// flood of bad clients must not flood the log (or the disk under it).
     func noteRefused(address: String, reason: String) {
         let now = NIODeadline.now()
         let suppressed: Int? = state.withLockedValue { state in
             state.refused += 1
-            if let last = state.lastLog, now - last < .seconds(1) {
-                state.refusedSinceLog += 1
-                return nil
+            if let start = state.windowStart, now - start < .seconds(1) {
+                guard state.loggedInWindow < Self.logLinesPerSecond else {
+                    state.refusedSinceLog += 1
+                    return nil
+                }
+            } else {
+                state.windowStart = now
+                state.loggedInWindow = 0
             }
-            defer { state.refusedSinceLog = 0; state.lastLog = now }
+            state.loggedInWindow += 1
+            defer { state.refusedSinceLog = 0 }
             return state.refusedSinceLog
         }
         guard let suppressed else { return }

@@ -30,7 +30,7 @@ extension EndToEnd {
             #expect(try connect(deployment, certificate: nil).contains("certificate required"),
                     "a client without a certificate is refused")
             _ = try connect(deployment, certificate: deployment.directory + "/node9")
-            #expect(deployment.log().contains("refusing a peer whose certificate names no current member"),
+            #expect(deployment.log().contains("its certificate names no current member"),
                     "a cluster certificate naming a non-member is refused")
             // The node keeps serving.
             let rendered = try deployment.cli(["render"], input: "ok", tokenFile: "render")
