@@ -16,7 +16,7 @@ public struct NodeLimits: Codable, Sendable, Equatable {
     /// An API connection with no request in flight is closed after this long.
     public var idleTimeoutMilliseconds: Int?
     /// The locked heap for keys and secret values (a power of two); values past it go to the
-    /// ordinary heap (still zeroed when freed) and the node logs it.
+    /// ordinary heap (still zeroed when freed), counted by `LockedMemory.unlockedValues`.
     public var lockedMemoryBytes: Int?
 
     public init(renderMaxOutputBytes: Int? = nil, renderMaxReferences: Int? = nil, maxConnections: Int? = nil,
