@@ -83,6 +83,7 @@ struct ServiceErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .tooLarge(let message): throw APIError(status: .contentTooLarge, code: "too_large", message: message)
             case .notFound(let message): throw APIError.notFound(message)
             case .conflict(let message): throw APIError(status: .conflict, code: "conflict", message: message)
+            case .forbidden(let message): throw APIError(status: .forbidden, code: "forbidden", message: message)
             case .unavailable(let message): throw APIError(status: .serviceUnavailable, code: "unavailable", message: message)
             }
         } catch let error as StoreError {

@@ -11,6 +11,12 @@ struct Authorization {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
               let record = node.authenticate(String(header.dropFirst("Bearer ".count)))
         else { throw APIError.unauthorized }
+        // Only the holder of this token gets here, so saying why it does not work yet tells no one else anything.
+        guard record.state.isUsable else {
+            throw APIError(status: .unauthorized, code: "awaiting_approval",
+                           message: "this token awaits a second admin's approval (coffer token approve \(record.id))",
+                           headers: [.wwwAuthenticate: "Bearer"])
+        }
         guard roles.contains(record.role) else { throw APIError.forbidden(record.role.rawValue, needs: roles.map(\.rawValue)) }
         return record
     }

@@ -3,7 +3,7 @@ import CofferStore
 import Hummingbird
 
 /// `/v1/cluster`: members and their state; adding, promoting, removing members and moving
-/// leadership (admin).
+/// leadership (admin); the cluster's settings.
 struct ClusterRoutes {
     let node: Node
     let auth: Authorization
@@ -15,6 +15,14 @@ struct ClusterRoutes {
 
         enum CodingKeys: String, CodingKey {
             case id, peerAddress = "peer_address", apiAddress = "api_address"
+        }
+    }
+
+    struct SettingsChangeBody: Decodable {
+        let tokenApprovals: Int
+
+        enum CodingKeys: String, CodingKey {
+            case tokenApprovals = "token_approvals"
         }
     }
 
@@ -53,6 +61,22 @@ struct ClusterRoutes {
             _ = try auth.require(.admin, for: request)
             _ = try await node.perform(.removeMember(id: try context.parameters.require("id")))
             return Response(status: .noContent)
+        }
+        router.get("/v1/cluster/settings") { request, _ in
+            _ = try auth.require(.admin, .audit, for: request)
+            return try JSONBody.response(SettingsView(try node.settings()))
+        }
+        // Raising takes effect at once (200); lowering answers 202 until a second admin of
+        // another line asks for the same.
+        router.put("/v1/cluster/settings") { request, _ in
+            let caller = try auth.require(.admin, for: request)
+            let body = try await JSONBody.decode(SettingsChangeBody.self, from: request)
+            guard ClusterSettings.allowedTokenApprovals.contains(body.tokenApprovals) else {
+                throw APIError.badRequest("token_approvals must be 1 or 2")
+            }
+            let reply = try await node.perform(.setTokenApprovals(body.tokenApprovals, actor: caller.actor))
+            if reply.pendingChange != nil { return try JSONBody.response(SettingsView(try node.settings()), status: .accepted) }
+            return try JSONBody.response(SettingsView(reply.settings ?? (try node.settings())))
         }
         router.post("/v1/cluster/leader") { request, _ in
             _ = try auth.require(.admin, for: request)

@@ -2,7 +2,9 @@ import CofferNode
 import CofferStore
 import Hummingbird
 
-/// `/v1/tokens` (admin) and `/v1/audit` (admin, audit).
+/// `/v1/tokens` (admin) and `/v1/audit` (admin, audit). Under the two-person rule a new admin
+/// or render token is answered 201 with its token and state "awaiting_approval": it works
+/// once a second admin of another line approves it.
 struct TokenRoutes {
     let node: Node
     let auth: Authorization
@@ -28,6 +30,14 @@ struct TokenRoutes {
                 throw APIError(status: .internalServerError, code: "internal", message: "the token was not returned")
             }
             return try JSONBody.response(TokenView(record, token: token), status: .created)
+        }
+        router.post("/v1/tokens/{id}/approve") { request, context in
+            let caller = try auth.require(.admin, for: request)
+            let reply = try await node.perform(.approveToken(id: try context.parameters.require("id"), actor: caller.actor))
+            guard let record = reply.tokenRecord else {
+                throw APIError(status: .internalServerError, code: "internal", message: "the token was not returned")
+            }
+            return try JSONBody.response(TokenView(record))
         }
         router.get("/v1/tokens") { request, _ in
             _ = try auth.require(.admin, for: request)

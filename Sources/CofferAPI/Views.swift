@@ -48,6 +48,14 @@ struct TokenView: Encodable {
     let name: String
     let createdAt: String
     let createdBy: String
+    let createdByID: String
+    /// "active", "awaiting_approval" or "approved".
+    let state: String
+    let approvedBy: String?
+    let approvedByID: String?
+    let approvedAt: String?
+    /// The tokens that made this one, nearest first.
+    let lineage: [String]
     /// Present only in the answer that creates the token.
     let token: String?
 
@@ -57,11 +65,49 @@ struct TokenView: Encodable {
         name = record.name
         createdAt = Timestamp.iso8601(record.createdAt)
         createdBy = record.createdBy.name
+        createdByID = record.createdBy.tokenID
+        lineage = record.lineage
+        switch record.state {
+        case .active: (state, approvedBy, approvedByID, approvedAt) = ("active", nil, nil, nil)
+        case .awaitingApproval: (state, approvedBy, approvedByID, approvedAt) = ("awaiting_approval", nil, nil, nil)
+        case .approved(let by, let at): (state, approvedBy, approvedByID, approvedAt) = ("approved", by.name, by.tokenID, Timestamp.iso8601(at))
+        }
         self.token = token
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, role, name, token, createdAt = "created_at", createdBy = "created_by"
+        case id, role, name, token, state, lineage, createdAt = "created_at", createdBy = "created_by",
+             createdByID = "created_by_id", approvedBy = "approved_by", approvedByID = "approved_by_id", approvedAt = "approved_at"
+    }
+}
+
+/// The cluster's settings, and a lower setting that waits for a second admin.
+struct SettingsView: Encodable {
+    struct PendingView: Encodable {
+        let tokenApprovals: Int
+        let requestedAt: String
+        let requestedBy: String
+        let requestedByID: String
+
+        enum CodingKeys: String, CodingKey {
+            case tokenApprovals = "token_approvals", requestedAt = "requested_at", requestedBy = "requested_by",
+                 requestedByID = "requested_by_id"
+        }
+    }
+
+    let tokenApprovals: Int
+    let pendingChange: PendingView?
+
+    init(_ settings: ClusterSettings) {
+        tokenApprovals = settings.tokenApprovals
+        pendingChange = settings.pendingChange.map {
+            PendingView(tokenApprovals: $0.tokenApprovals, requestedAt: Timestamp.iso8601($0.at), requestedBy: $0.by.name,
+                        requestedByID: $0.by.tokenID)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tokenApprovals = "token_approvals", pendingChange = "pending_change"
     }
 }
 

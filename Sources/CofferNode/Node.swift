@@ -117,17 +117,25 @@ public final class Node: Sendable {
 
     // MARK: Bootstrap
 
-    /// Applies the bootstrap tokens file once in the keyspace's life: whichever node leads
-    /// first proposes it; the others see it arrive.
+    /// Applies the bootstrap file once in the keyspace's life: whichever node leads first
+    /// proposes it; the others see it arrive.
     public func bootstrapTokensWhenLeading() async {
-        guard let file = config.bootstrapTokensFile, FileManager.default.fileExists(atPath: file),
-              let data = FileManager.default.contents(atPath: file),
-              let tokens = try? JSONDecoder().decode([TokenRecord].self, from: data) else { return }
+        guard let file = config.bootstrapTokensFile, FileManager.default.fileExists(atPath: file) else { return }
+        let bootstrap: BootstrapFile
+        do {
+            bootstrap = try BootstrapFile.decode(try Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch {
+            return logger.error("cannot read the bootstrap tokens file", metadata: ["file": "\(file)", "error": "\(error)"])
+        }
         for _ in 0..<600 {
             if (try? keyspace.tokens().isEmpty) == false { return }
             if status.isLeader {
-                if let applied = try? await driver.submit(.bootstrapTokens(tokens)), case .success = applied.result {
-                    logger.info("applied \(tokens.count) bootstrap tokens")
+                let command = Command.initialize(tokens: bootstrap.tokens, tokenApprovals: bootstrap.tokenApprovals)
+                if let applied = try? await driver.submit(command) {
+                    switch applied.result {
+                    case .success: logger.info("applied \(bootstrap.tokens.count) bootstrap tokens, token approvals \(bootstrap.tokenApprovals)")
+                    case .failure(let rejection): logger.error("bootstrap refused: \(rejection)")
+                    }
                 }
                 return
             }
@@ -225,8 +233,10 @@ public final class Node: Sendable {
             logger.info("secret deleted", metadata: ["name": "\(name)", "by": "\(actor.tokenID)"])
 
         case .createToken(let role, let name, let actor):
-            let (token, record) = Tokens.mint(role: role, name: name, at: now, by: actor)
-            _ = try await submit(.createToken(record), into: &reply)
+            let (token, minted) = Tokens.mint(role: role, name: name, at: now, by: actor)
+            guard case .tokenCreated(let record) = try await submit(.createToken(minted), into: &reply) else {
+                throw ServiceError.unavailable("unexpected outcome")
+            }
             reply.token = token
             reply.tokenRecord = record
             logger.info("token created", metadata: ["id": "\(record.id)", "role": "\(role.rawValue)", "by": "\(actor.tokenID)"])
@@ -234,6 +244,21 @@ public final class Node: Sendable {
         case .revokeToken(let id, let actor):
             _ = try await submit(.revokeToken(id: id, at: now, by: actor), into: &reply)
             logger.info("token revoked", metadata: ["id": "\(id)", "by": "\(actor.tokenID)"])
+
+        case .approveToken(let id, let actor):
+            guard case .tokenApproved(let record) = try await submit(.approveToken(id: id, at: now, by: actor), into: &reply) else {
+                throw ServiceError.unavailable("unexpected outcome")
+            }
+            reply.tokenRecord = record
+            logger.info("token approved", metadata: ["id": "\(id)", "by": "\(actor.tokenID)"])
+
+        case .setTokenApprovals(let count, let actor):
+            switch try await submit(.setTokenApprovals(count, at: now, by: actor), into: &reply) {
+            case .settingsChanged(let settings): reply.settings = settings
+            case .settingsChangeAwaitingConfirmation(let change): reply.pendingChange = change
+            default: throw ServiceError.unavailable("unexpected outcome")
+            }
+            logger.info("token approvals setting", metadata: ["to": "\(count)", "by": "\(actor.tokenID)"])
 
         case .addMember(let member):
             guard MemberID.isValid(member.id) else { throw ServiceError.invalid("a member id is 1-64 of a-z, 0-9 and '-'") }
@@ -304,6 +329,8 @@ public final class Node: Sendable {
     }
 
     public func tokens() throws -> [TokenRecord] { try keyspace.tokens() }
+
+    public func settings() throws -> ClusterSettings { try keyspace.settings() }
 
     /// The token record a bearer token proves, or nil.
     public func authenticate(_ bearer: String) -> TokenRecord? {
@@ -406,7 +433,7 @@ extension AppliedCommand {
     /// Whether applying this created, revoked or bootstrapped tokens.
     var changesTokens: Bool {
         switch result {
-        case .success(.tokenCreated), .success(.tokenRevoked), .success(.bootstrapped): true
+        case .success(.tokenCreated), .success(.tokenRevoked), .success(.tokenApproved), .success(.bootstrapped): true
         default: false
         }
     }

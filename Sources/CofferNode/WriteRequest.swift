@@ -14,6 +14,8 @@ public enum WriteRequest: Codable, Sendable {
     case deleteSecret(name: String, actor: Actor)
     case createToken(role: Role, name: String, actor: Actor)
     case revokeToken(id: String, actor: Actor)
+    case approveToken(id: String, actor: Actor)
+    case setTokenApprovals(Int, actor: Actor)
     case addMember(MemberRecord)
     case promoteMember(id: String)
     case removeMember(id: String)
@@ -82,6 +84,9 @@ public struct WriteReply: Codable, Sendable {
     public var rotation: RotationStatus?
     public var token: String?
     public var tokenRecord: TokenRecord?
+    public var settings: ClusterSettings?
+    /// A settings change that waits for a second admin.
+    public var pendingChange: SettingsChange?
     public var error: CodableServiceError?
     /// A forwarded write the leader did not propose (it had stopped leading, or had not yet
     /// published that it leads): it did not happen, and the forwarding node asks again.
@@ -101,6 +106,7 @@ public struct CodableServiceError: Codable, Sendable {
         case .tooLarge(let message): (kind, self.message) = ("too_large", message)
         case .notFound(let message): (kind, self.message) = ("not_found", message)
         case .conflict(let message): (kind, self.message) = ("conflict", message)
+        case .forbidden(let message): (kind, self.message) = ("forbidden", message)
         case .unavailable(let message): (kind, self.message) = ("unavailable", message)
         }
     }
@@ -111,6 +117,7 @@ public struct CodableServiceError: Codable, Sendable {
         case "too_large": .tooLarge(message)
         case "not_found": .notFound(message)
         case "conflict": .conflict(message)
+        case "forbidden": .forbidden(message)
         default: .unavailable(message)
         }
     }

@@ -68,6 +68,11 @@ extension ByteWriter {
         if let value { write(value) }
     }
 
+    mutating func write(texts: [String]) {
+        write(UInt32(texts.count))
+        for text in texts { write(string: text) }
+    }
+
     mutating func write<Record: BinaryRecord>(list: [Record]) {
         write(UInt32(list.count))
         for item in list { item.write(to: &self) }
@@ -76,6 +81,22 @@ extension ByteWriter {
 
 extension ByteReader {
     mutating func readText() throws(DecodingFailure) -> String { try readString(max: RecordLimits.text) }
+
+    /// A count that a setting holds, written as a UInt64; out of range is left for the
+    /// keyspace to reject, so it must only fit an Int.
+    mutating func readSmallCount() throws(DecodingFailure) -> Int {
+        let value = try readUInt64()
+        guard value <= UInt64(UInt16.max) else { throw .invalid("count \(value)") }
+        return Int(value)
+    }
+
+    mutating func readTexts() throws(DecodingFailure) -> [String] {
+        let count = try readCount(max: RecordLimits.listItems)
+        var texts: [String] = []
+        texts.reserveCapacity(count)
+        for _ in 0..<count { texts.append(try readText()) }
+        return texts
+    }
 
     mutating func readOptionalText() throws(DecodingFailure) -> String? {
         try readBool() ? try readText() : nil

@@ -59,6 +59,12 @@ public struct ByteReader {
 
     public var isAtEnd: Bool { position == bytes.count }
 
+    /// The next byte, left unread.
+    public func peekByte() throws(DecodingFailure) -> UInt8 {
+        guard position < bytes.count else { throw .truncated }
+        return bytes[position]
+    }
+
     public mutating func readByte() throws(DecodingFailure) -> UInt8 {
         guard position < bytes.count else { throw .truncated }
         defer { position += 1 }

@@ -5,7 +5,7 @@ import CofferCrypto
 extension Command: BinaryRecord {
     private enum Tag: UInt8 {
         case createSecret = 1, rotateSecrets, rollbackSecrets, deleteSecret, createToken, revokeToken, bootstrapTokens,
-             setMember, removeMember
+             setMember, removeMember, initialize, approveToken, setTokenApprovals
     }
 
     public func write(to writer: inout ByteWriter) {
@@ -39,6 +39,20 @@ extension Command: BinaryRecord {
         case .bootstrapTokens(let tokens):
             writer.write(Tag.bootstrapTokens.rawValue)
             writer.write(list: tokens)
+        case .initialize(let tokens, let tokenApprovals):
+            writer.write(Tag.initialize.rawValue)
+            writer.write(list: tokens)
+            writer.write(UInt64(clamping: tokenApprovals))
+        case .approveToken(let id, let at, let by):
+            writer.write(Tag.approveToken.rawValue)
+            writer.write(string: id)
+            writer.write(at)
+            by.write(to: &writer)
+        case .setTokenApprovals(let count, let at, let by):
+            writer.write(Tag.setTokenApprovals.rawValue)
+            writer.write(UInt64(clamping: count))
+            writer.write(at)
+            by.write(to: &writer)
         case .setMember(let member):
             writer.write(Tag.setMember.rawValue)
             member.write(to: &writer)
@@ -68,6 +82,12 @@ extension Command: BinaryRecord {
             self = .revokeToken(id: try reader.readText(), at: try reader.readInt64(), by: try Actor(reading: &reader))
         case .bootstrapTokens:
             self = .bootstrapTokens(try reader.readList(of: TokenRecord.self))
+        case .initialize:
+            self = .initialize(tokens: try reader.readList(of: TokenRecord.self), tokenApprovals: try reader.readSmallCount())
+        case .approveToken:
+            self = .approveToken(id: try reader.readText(), at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .setTokenApprovals:
+            self = .setTokenApprovals(try reader.readSmallCount(), at: try reader.readInt64(), by: try Actor(reading: &reader))
         case .setMember:
             self = .setMember(try MemberRecord(reading: &reader))
         case .removeMember:

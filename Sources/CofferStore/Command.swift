@@ -18,6 +18,14 @@ public enum Command: Codable, Sendable, Equatable {
     case revokeToken(id: String, at: Int64, by: Actor)
     /// The first tokens of a new keyspace; applies only once in its life.
     case bootstrapTokens([TokenRecord])
+    /// The first tokens and the cluster's settings, in one step; applies only once, like
+    /// `bootstrapTokens` (which keyspaces made before the settings were).
+    case initialize(tokens: [TokenRecord], tokenApprovals: Int)
+    /// A second admin's approval of a token that awaits it.
+    case approveToken(id: String, at: Int64, by: Actor)
+    /// Raises the number of admins it takes to make an admin or render token at once; a
+    /// lower number waits for a second admin to ask for the same.
+    case setTokenApprovals(Int, at: Int64, by: Actor)
     /// Records where a cluster member listens (before it joins, or when it moves).
     case setMember(MemberRecord)
     case removeMember(id: String)
@@ -58,6 +66,11 @@ public enum Rejection: Error, Sendable, Equatable, Codable, CustomStringConverti
     case tokenNotFound(String)
     case duplicateInRotation(String)
     case alreadyBootstrapped
+    case notAwaitingApproval(String)
+    case approvalExpired(String)
+    /// The approving token may not approve this one (why, in words).
+    case approvalRefused(String)
+    case invalidRequest(String)
 
     public var description: String {
         switch self {
@@ -68,6 +81,10 @@ public enum Rejection: Error, Sendable, Equatable, Codable, CustomStringConverti
         case .tokenNotFound(let id): "no token with id '\(id)'"
         case .duplicateInRotation(let name): "secret '\(name)' is listed twice in one rotation"
         case .alreadyBootstrapped: "the keyspace already has its first tokens"
+        case .notAwaitingApproval(let id): "token '\(id)' does not await approval"
+        case .approvalExpired(let id):
+            "token '\(id)' waited more than 24 hours for approval; revoke it and create another"
+        case .approvalRefused(let reason), .invalidRequest(let reason): reason
         }
     }
 }
@@ -79,7 +96,11 @@ public enum CommandOutcome: Sendable, Equatable {
     case secretDeleted(String)
     case tokenCreated(TokenRecord)
     case tokenRevoked(String)
+    case tokenApproved(TokenRecord)
     case bootstrapped
+    case settingsChanged(ClusterSettings)
+    /// A lower setting was asked for; it waits for a second admin to ask for the same.
+    case settingsChangeAwaitingConfirmation(SettingsChange)
     case memberSet(MemberRecord)
     case memberRemoved(String)
 }

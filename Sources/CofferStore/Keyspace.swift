@@ -16,12 +16,13 @@ public final class Keyspace: @unchecked Sendable {
         static let audit = "audit"
         static let members = "members"
         static let rotations = "rotations"
+        static let settings = "settings"
         /// Where records, sealed values and version metadata were kept before `secret_rows`;
         /// read only to move their rows there.
         static let legacySecrets = "secrets"
         static let legacyValues = "values"
         static let legacyVersions = "versions"
-        static let all = [meta, secretRows, tokens, audit, members, rotations, legacySecrets, legacyValues, legacyVersions]
+        static let all = [meta, secretRows, tokens, audit, members, rotations, settings, legacySecrets, legacyValues, legacyVersions]
     }
 
     enum MetaKey {
@@ -118,10 +119,16 @@ public final class Keyspace: @unchecked Sendable {
             return .success(.secretDeleted(record.name))
 
         case .createToken(let token):
-            try txn.put(Table.tokens, Array(token.id.utf8), encode(token))
-            try audit(index, 0, token.createdAt, token.createdBy, "token.create", "\(token.id) (\(token.role.rawValue))",
-                      version: nil, rotationID: nil, in: txn)
-            return .success(.tokenCreated(token))
+            return try createToken(token, index: index, in: txn)
+
+        case .approveToken(let id, let at, let by):
+            return try approveToken(id: id, at: at, by: by, index: index, in: txn)
+
+        case .setTokenApprovals(let count, let at, let by):
+            return try setTokenApprovals(count, at: at, by: by, index: index, in: txn)
+
+        case .initialize(let tokens, let tokenApprovals):
+            return try initialize(tokens: tokens, tokenApprovals: tokenApprovals, in: txn)
 
         case .revokeToken(let id, let at, let by):
             guard try txn.delete(Table.tokens, Array(id.utf8)) else { return .failure(.tokenNotFound(id)) }
@@ -129,10 +136,7 @@ public final class Keyspace: @unchecked Sendable {
             return .success(.tokenRevoked(id))
 
         case .bootstrapTokens(let tokens):
-            guard try txn.get(Table.meta, MetaKey.bootstrapped) == nil else { return .failure(.alreadyBootstrapped) }
-            for token in tokens { try txn.put(Table.tokens, Array(token.id.utf8), encode(token)) }
-            try txn.put(Table.meta, MetaKey.bootstrapped, [1])
-            return .success(.bootstrapped)
+            return try initialize(tokens: tokens, tokenApprovals: 1, in: txn)
 
         case .setMember(let member):
             try txn.put(Table.members, Array(member.id.utf8), encode(member))
@@ -261,9 +265,7 @@ public final class Keyspace: @unchecked Sendable {
     }
 
     public func token(id: String) throws -> TokenRecord? {
-        try environment.read { txn in
-            try txn.get(Table.tokens, Array(id.utf8)).map { bytes in try decode(TokenRecord.self, bytes) }
-        }
+        try environment.read { txn in try Self.storedToken(id: id, in: txn) }
     }
 
     public func members() throws -> [MemberRecord] {
@@ -301,7 +303,7 @@ public final class Keyspace: @unchecked Sendable {
         try txn.put(Table.secretRows, SecretRows.record(record.name), encode(record))
     }
 
-    private static func audit(
+    static func audit(
         _ index: UInt64, _ offset: UInt16, _ at: Int64, _ actor: Actor, _ action: String, _ target: String,
         version: UInt64?, rotationID: String?, in txn: LMDBTransaction
     ) throws {

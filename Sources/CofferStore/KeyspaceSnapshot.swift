@@ -2,12 +2,12 @@
 /// master key check stays out (each node proves its own key); the applied index is the
 /// snapshot's index.
 extension Keyspace {
-    static let snapshotFormat: UInt8 = 5
+    static let snapshotFormat: UInt8 = 6
 
     /// The tables an image of `format` carries, in order. Format 2 added the rotations table,
     /// format 3 the versions table (before it, version histories sat inside the secret records),
     /// format 4 allowed rows in their binary form, and format 5 carries records, values and
-    /// versions together in `secret_rows`. Older images are restored into the tables of before
+    /// versions together in `secret_rows`, format 6 the cluster's settings. Older images are restored into the tables of before
     /// and moved on from there, as an old keyspace is when it is opened.
     private static func tables(inFormat format: UInt8) -> [String] {
         switch format {
@@ -15,7 +15,8 @@ extension Keyspace {
         case 2: [Table.legacySecrets, Table.legacyValues, Table.tokens, Table.audit, Table.members, Table.rotations]
         case 3, 4: [Table.legacySecrets, Table.legacyValues, Table.tokens, Table.audit, Table.members, Table.rotations,
                     Table.legacyVersions]
-        default: [Table.secretRows, Table.tokens, Table.audit, Table.members, Table.rotations]
+        case 5: [Table.secretRows, Table.tokens, Table.audit, Table.members, Table.rotations]
+        default: [Table.secretRows, Table.tokens, Table.audit, Table.members, Table.rotations, Table.settings]
         }
     }
 

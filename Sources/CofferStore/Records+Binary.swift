@@ -47,20 +47,87 @@ extension VersionInfo: BinaryRecord {
 }
 
 extension TokenRecord: BinaryRecord {
+    /// Tokens written before lineage and state begin with their id's length, whose first byte
+    /// is always 0 (a text field is under 2^24 bytes); today's form begins with this byte.
+    private static let formWithLineage: UInt8 = 2
+
     public func write(to writer: inout ByteWriter) {
+        writer.write(Self.formWithLineage)
         writer.write(string: id)
         writer.write(string: role.rawValue)
         writer.write(string: name)
         writer.write(bytes: hash)
         writer.write(createdAt)
         createdBy.write(to: &writer)
+        writer.write(texts: lineage)
+        state.write(to: &writer)
     }
 
     public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        let hasLineage = try reader.peekByte() == Self.formWithLineage
+        if hasLineage { _ = try reader.readByte() }
         let id = try reader.readText()
         guard let role = Role(rawValue: try reader.readText()) else { throw .invalid("token role") }
-        self.init(id: id, role: role, name: try reader.readText(), hash: try reader.readBytes(max: 64),
-                  createdAt: try reader.readInt64(), createdBy: try Actor(reading: &reader))
+        let name = try reader.readText()
+        let hash = try reader.readBytes(max: 64)
+        let createdAt = try reader.readInt64()
+        let createdBy = try Actor(reading: &reader)
+        var lineage: [String] = []
+        var state = TokenState.active
+        if hasLineage {
+            lineage = try reader.readTexts()
+            state = try TokenState(reading: &reader)
+        }
+        self.init(id: id, role: role, name: name, hash: hash, createdAt: createdAt, createdBy: createdBy,
+                  lineage: lineage, state: state)
+    }
+}
+
+extension TokenState: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        switch self {
+        case .active: writer.write(UInt8(0))
+        case .awaitingApproval: writer.write(UInt8(1))
+        case .approved(let by, let at):
+            writer.write(UInt8(2))
+            by.write(to: &writer)
+            writer.write(at)
+        }
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        switch try reader.readByte() {
+        case 0: self = .active
+        case 1: self = .awaitingApproval
+        case 2: self = .approved(by: try Actor(reading: &reader), at: try reader.readInt64())
+        default: throw .invalid("token state")
+        }
+    }
+}
+
+extension ClusterSettings: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(UInt64(clamping: tokenApprovals))
+        writer.write(pendingChange != nil)
+        pendingChange?.write(to: &writer)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(tokenApprovals: try reader.readSmallCount(), pendingChange: try reader.readBool() ? try SettingsChange(reading: &reader) : nil)
+    }
+}
+
+extension SettingsChange: BinaryRecord {
+    public func write(to writer: inout ByteWriter) {
+        writer.write(UInt64(clamping: tokenApprovals))
+        writer.write(at)
+        by.write(to: &writer)
+        writer.write(texts: holders)
+    }
+
+    public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        self.init(tokenApprovals: try reader.readSmallCount(), at: try reader.readInt64(), by: try Actor(reading: &reader),
+                  holders: try reader.readTexts())
     }
 }
 

@@ -57,14 +57,84 @@ public struct TokenRecord: Codable, Sendable, Equatable {
     public let hash: [UInt8]
     public let createdAt: Int64
     public let createdBy: Actor
+    /// The tokens whose holders saw this one when it was shown: its creator, the creator's
+    /// creator, and so on up to a first token. Empty for the first tokens. Whoever holds any
+    /// of them may hold this one, so none of them can approve for it.
+    public var lineage: [String]
+    public var state: TokenState
 
-    public init(id: String, role: Role, name: String, hash: [UInt8], createdAt: Int64, createdBy: Actor) {
+    public init(id: String, role: Role, name: String, hash: [UInt8], createdAt: Int64, createdBy: Actor,
+                lineage: [String] = [], state: TokenState = .active) {
         self.id = id
         self.role = role
         self.name = name
         self.hash = hash
         self.createdAt = createdAt
         self.createdBy = createdBy
+        self.lineage = lineage
+        self.state = state
+    }
+
+    /// This token and every token whose holder may hold it.
+    public var holders: [String] { [id] + lineage }
+
+    enum CodingKeys: String, CodingKey {
+        case id, role, name, hash, createdAt, createdBy, lineage, state
+    }
+
+    // Tokens written before the two-person rule (rows and bootstrap files) have neither a
+    // lineage nor a state: they are first tokens, in use.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id), role: try container.decode(Role.self, forKey: .role),
+            name: try container.decode(String.self, forKey: .name), hash: try container.decode([UInt8].self, forKey: .hash),
+            createdAt: try container.decode(Int64.self, forKey: .createdAt),
+            createdBy: try container.decode(Actor.self, forKey: .createdBy),
+            lineage: try container.decodeIfPresent([String].self, forKey: .lineage) ?? [],
+            state: try container.decodeIfPresent(TokenState.self, forKey: .state) ?? .active)
+    }
+}
+
+/// Whether a token may be used. Under the two-person rule a new admin or render token waits
+/// for a second admin's approval; it is shown to its requester at once but answers 401 until then.
+public enum TokenState: Codable, Sendable, Equatable {
+    case active
+    case awaitingApproval
+    case approved(by: Actor, at: Int64)
+
+    public var isUsable: Bool { self != .awaitingApproval }
+}
+
+/// Settings that hold for the whole cluster, replicated with the keyspace.
+public struct ClusterSettings: Codable, Sendable, Equatable {
+    /// How many different admins it takes to make an admin or render token: 1, or 2 for the
+    /// two-person rule.
+    public var tokenApprovals: Int
+    /// A request to lower `tokenApprovals`, waiting for a second admin to make the same one.
+    public var pendingChange: SettingsChange?
+
+    public init(tokenApprovals: Int = 1, pendingChange: SettingsChange? = nil) {
+        self.tokenApprovals = tokenApprovals
+        self.pendingChange = pendingChange
+    }
+
+    public static let allowedTokenApprovals = 1...2
+}
+
+/// A settings change one admin asked for, that a second must confirm.
+public struct SettingsChange: Codable, Sendable, Equatable {
+    public let tokenApprovals: Int
+    public let at: Int64
+    public let by: Actor
+    /// The requesting token's holders (itself and its lineage) when it asked.
+    public let holders: [String]
+
+    public init(tokenApprovals: Int, at: Int64, by: Actor, holders: [String]) {
+        self.tokenApprovals = tokenApprovals
+        self.at = at
+        self.by = by
+        self.holders = holders
     }
 }
 

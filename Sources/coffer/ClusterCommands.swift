@@ -4,8 +4,42 @@ import Foundation
 
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cluster", abstract: "See and change the cluster's members.",
-        subcommands: [Status.self, Add.self, Promote.self, Remove.self, TransferLeader.self])
+        commandName: "cluster", abstract: "See and change the cluster's members and settings.",
+        subcommands: [Status.self, Add.self, Promote.self, Remove.self, TransferLeader.self, Settings.self])
+
+    struct Settings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the cluster's settings, or change how many admins it takes to make an admin or render token.",
+            discussion: """
+                With --token-approvals 2 (the two-person rule) a new admin or render token works only once a \
+                second admin, of another line than its requester, approves it (coffer token approve ID). \
+                Raising the setting takes one admin; lowering it takes a second admin asking for the same \
+                within 24 hours.
+                """)
+
+        @Option(help: "1, or 2 for the two-person rule.") var tokenApprovals: Int?
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let response = if let tokenApprovals {
+                    try ClientRun.expect(try await client.json(.PUT, "/v1/cluster/settings", ["token_approvals": tokenApprovals]), 200, 202)
+                } else {
+                    try ClientRun.expect(try await client.send(.GET, "/v1/cluster/settings"), 200)
+                }
+                if json { return Output.raw(response.body + [0x0A]) }
+                let object = ClientRun.object(response)
+                Output.line("token approvals: \(object["token_approvals"] ?? "")")
+                if let pending = object["pending_change"] as? [String: Any] {
+                    Output.line("""
+                        waiting: token approvals \(pending["token_approvals"] ?? "") asked for by \(pending["requested_by"] ?? "") \
+                        (token \(pending["requested_by_id"] ?? "")) at \(pending["requested_at"] ?? ""); \
+                        a second admin of another line must ask for the same
+                        """)
+                }
+            }
+        }
+    }
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Members, their roles, term, commit and applied index, and the leader.")

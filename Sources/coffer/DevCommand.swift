@@ -20,17 +20,25 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "The directory for all state.") var dir = ".coffer-dev"
     @Option(help: "The first node's API port; node i uses this + i - 1.") var apiPort = 8201
     @Option(help: "The first node's peer port; node i uses this + i - 1.") var peerPort = 8301
+    @Option(help: """
+        How many admins it takes to make an admin or render token: 1, or 2 for the two-person rule \
+        (then a second admin token, admin2.token, is made too). Used when DIR is first prepared.
+        """) var tokenApprovals = 1
     @Flag(help: "Write the files and exit without starting nodes.") var prepareOnly = false
 
     func validate() throws {
         guard (1...9).contains(nodes) else { throw ValidationError("--nodes takes 1 to 9") }
+        guard ClusterSettings.allowedTokenApprovals.contains(tokenApprovals) else {
+            throw ValidationError("--token-approvals takes 1 or 2")
+        }
     }
 
     func run() async throws {
         // Every file this makes (keys by the openssl command too) is the user's alone from
         // the moment it exists: no file is created open and narrowed afterwards.
         umask(0o077)
-        let layout = try DevLayout(directory: dir, nodes: nodes, apiPort: apiPort, peerPort: peerPort)
+        let layout = try DevLayout(directory: dir, nodes: nodes, apiPort: apiPort, peerPort: peerPort,
+                                   tokenApprovals: tokenApprovals)
         try layout.prepare()
         if prepareOnly {
             Output.note("Prepared \(layout.directory). Start a node with: coffer server --config \(layout.configPath(1))")
@@ -50,13 +58,15 @@ struct DevLayout {
     let nodes: Int
     let apiPort: Int
     let peerPort: Int
+    let tokenApprovals: Int
 
-    init(directory: String, nodes: Int, apiPort: Int, peerPort: Int) throws {
+    init(directory: String, nodes: Int, apiPort: Int, peerPort: Int, tokenApprovals: Int = 1) throws {
         let absolute = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
         self.directory = URL(fileURLWithPath: absolute).standardizedFileURL.path
         self.nodes = nodes
         self.apiPort = apiPort
         self.peerPort = peerPort
+        self.tokenApprovals = tokenApprovals
     }
 
     func nodeID(_ index: Int) -> String { "node\(index)" }
@@ -99,19 +109,22 @@ struct DevLayout {
             """.write(toFile: directory + "/env", atomically: true, encoding: .utf8)
     }
 
-    /// An admin and a render token, made once; nodes take their hashes from bootstrap-tokens.json.
+    /// An admin and a render token (and a second admin under the two-person rule), made
+    /// once; nodes take their hashes and the setting from bootstrap-tokens.json.
     private func prepareTokens() throws {
         let bootstrap = directory + "/bootstrap-tokens.json"
         guard !FileManager.default.fileExists(atPath: bootstrap) else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var tokens: [(Role, String, String)] = [(.admin, "dev-admin", "admin.token"), (.render, "dev-render", "render.token")]
+        if tokenApprovals > 1 { tokens.append((.admin, "dev-admin-2", "admin2.token")) }
         var records: [TokenRecord] = []
-        for (role, file) in [(Role.admin, "admin.token"), (Role.render, "render.token")] {
-            let (token, record) = Tokens.mint(role: role, name: "dev-\(role.rawValue)", at: now, by: .system)
-            let path = directory + "/" + file
-            try PrivateFile.create(path, bytes: Array((token + "\n").utf8), what: "token file")
+        for (role, name, file) in tokens {
+            let (token, record) = Tokens.mint(role: role, name: name, at: now, by: .system)
+            try PrivateFile.create(directory + "/" + file, bytes: Array((token + "\n").utf8), what: "token file")
             records.append(record)
         }
-        try JSONEncoder().encode(records).write(to: URL(fileURLWithPath: bootstrap))
+        let file = BootstrapFile(tokenApprovals: tokenApprovals, tokens: records)
+        try JSONEncoder().encode(file).write(to: URL(fileURLWithPath: bootstrap))
     }
 
     func waitUntilHealthy() async throws {

@@ -5,7 +5,7 @@ import Foundation
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token", abstract: "Create, list and revoke API tokens.",
-        subcommands: [Create.self, List.self, Revoke.self])
+        subcommands: [Create.self, List.self, Approve.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token; it is printed once.")
@@ -20,6 +20,12 @@ struct TokenCommand: AsyncParsableCommand {
                 let object = ClientRun.object(try ClientRun.expect(try await client.json(.POST, "/v1/tokens", body), 201))
                 Output.note("Created \(object["role"] ?? role) token \(object["id"] ?? "") ('\(object["name"] ?? "")'); it is shown this once:")
                 Output.line("\(object["token"] ?? "")")
+                if object["state"] as? String == "awaiting_approval" {
+                    Output.note("""
+                        It works once a second admin, of another line than yours, approves it within 24 hours: \
+                        coffer token approve \(object["id"] ?? "")
+                        """)
+                }
             }
         }
     }
@@ -34,9 +40,30 @@ struct TokenCommand: AsyncParsableCommand {
                 let response = try ClientRun.expect(try await client.send(.GET, "/v1/tokens"), 200)
                 if json { return Output.raw(response.body + [0x0A]) }
                 let tokens = ClientRun.object(response)["tokens"] as? [[String: Any]] ?? []
-                Output.table([["ID", "ROLE", "NAME", "CREATED"]] + tokens.map {
-                    ["\($0["id"] ?? "")", "\($0["role"] ?? "")", "\($0["name"] ?? "")", "\($0["created_at"] ?? "")"]
+                Output.table([["ID", "ROLE", "NAME", "STATE", "CREATED", "CREATED BY", "APPROVED BY"]] + tokens.map {
+                    ["\($0["id"] ?? "")", "\($0["role"] ?? "")", "\($0["name"] ?? "")", "\($0["state"] ?? "")",
+                     "\($0["created_at"] ?? "")", "\($0["created_by"] ?? "") (\($0["created_by_id"] ?? ""))",
+                     $0["approved_by_id"].map { "\($0)" } ?? "-"]
                 })
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a token that awaits a second admin (the two-person rule).",
+            discussion: """
+                Only an admin token of another line than the requester's may approve: not the token that \
+                asked, nor one that made it or was made from the same first token.
+                """)
+
+        @Argument var id: String
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let response = try await client.send(.POST, "/v1/tokens/\(pathSegment(id))/approve")
+                let object = ClientRun.object(try ClientRun.expect(response, 200))
+                Output.note("Approved \(object["role"] ?? "") token \(id) ('\(object["name"] ?? "")'), asked for by \(object["created_by"] ?? "").")
             }
         }
     }

@@ -86,16 +86,18 @@ final class Deployment: @unchecked Sendable {
     /// `snapshotEvery` makes nodes snapshot and compact their logs that often.
     /// With `founders` below `nodes`, only the first `founders` nodes form the cluster; the
     /// others know them but wait to be added.
-    /// `limits` is written as each node's `limits` section.
+    /// `limits` is written as each node's `limits` section. `tokenApprovals` 2 starts the
+    /// cluster under the two-person rule, with a second admin token in `admin2.token`.
     init(nodes: Int = 1, founders: Int? = nil, proxied: Bool = false, snapshotEvery: Int? = nil,
-         limits: [String: Int]? = nil) throws {
+         limits: [String: Int]? = nil, tokenApprovals: Int = 1) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-e2e-\(UUID())").path
         self.nodes = nodes
         apiPort = freePorts(nodes)
         var peerPort = freePorts(nodes)
         while abs(peerPort - apiPort) < nodes { peerPort = freePorts(nodes) }
         let prepared = try run(Binary.coffer, ["dev", "--prepare-only", "--nodes", "\(nodes)", "--dir", directory,
-                                                "--api-port", "\(apiPort)", "--peer-port", "\(peerPort)"])
+                                                "--api-port", "\(apiPort)", "--peer-port", "\(peerPort)",
+                                                "--token-approvals", "\(tokenApprovals)"])
         guard prepared.status == 0 else { throw HarnessError("coffer dev --prepare-only failed: \(prepared.stderr)") }
         for index in 1...nodes {
             try editConfig(index) { config in
@@ -271,6 +273,14 @@ final class Deployment: @unchecked Sendable {
     func client(token: String?, only index: Int? = nil) throws -> CofferClient {
         let addresses = index.map { [url($0)] } ?? (1...nodes).map(url)
         return try CofferClient(settings: ClientSettings(addresses: addresses, caFile: directory + "/ca.pem", token: token))
+    }
+
+    /// Keeps `token` in `<name>.token` (closed to others, as the CLI requires) for `cli`.
+    func saveToken(_ token: String, as name: String) throws {
+        let path = directory + "/\(name).token"
+        guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw HarnessError("cannot write \(path)")
+        }
     }
 
     /// Runs the `coffer` CLI against this deployment with the given token file.

@@ -1,5 +1,6 @@
-// The Tokens page: create (the token is shown once), list, revoke. Tokens are stored by the
-// node as hashes; only the answer that creates one carries it.
+// The Tokens page: create (the token is shown once), list, approve, revoke. Tokens are
+// stored by the node as hashes; only the answer that creates one carries it. Under the
+// two-person rule a new admin or render token waits for a second admin's approval.
 import { api } from "./api.js";
 import { $, el, when, showOnce, forget, fillTable } from "./dom.js";
 import { confirmAction } from "./dialogs.js";
@@ -15,9 +16,13 @@ export function setUpTokens() {
     try {
       const created = await api("POST", "/v1/tokens", body);
       $("token-name").value = "";
-      $("tokens-status").textContent = `Token ${created.name} (${created.role}) is created.`;
+      const waits = created.state === "awaiting_approval";
+      $("tokens-status").textContent = waits
+        ? `Token ${created.name} (${created.role}) is created; it works once a second admin approves it.`
+        : `Token ${created.name} (${created.role}) is created.`;
       showOnce($("tokens-once"), `New ${created.role} token ${created.name}`,
-        "It is shown this once and cannot be read again: copy it now.", created.token);
+        "It is shown this once and cannot be read again: copy it now." +
+          (waits ? " It works once an admin of another line approves it within 24 hours." : ""), created.token);
       await refresh();
     } catch (failure) {
       error.textContent = failure.message;
@@ -46,11 +51,34 @@ async function refresh() {
     el("th", { scope: "row" }, token.name),
     el("td", {}, token.role),
     el("td", {}, el("code", {}, token.id)),
+    el("td", {}, stateOf(token)),
     el("td", {}, when(token.created_at)),
     el("td", {}, token.created_by),
     el("td", { class: "row-actions" },
+      token.state === "awaiting_approval"
+        ? el("button", { type: "button", "aria-label": `Approve ${token.name}`, onclick: () => approve(token) }, "Approve")
+        : null,
       el("button", { type: "button", class: "danger", "aria-label": `Revoke ${token.name}`, onclick: () => revoke(token) }, "Revoke"))));
   fillTable($("tokens-table"), rows);
+}
+
+function stateOf(token) {
+  if (token.state === "awaiting_approval") return "awaiting approval";
+  if (token.state === "approved") return `approved by ${token.approved_by}`;
+  return "active";
+}
+
+function approve(token) {
+  confirmAction({
+    title: `Approve ${token.name}?`,
+    text: `The ${token.role} token ${token.name} (${token.id}), asked for by ${token.created_by}, starts working on every node.`,
+    action: `Approve ${token.name}`,
+    perform: async () => {
+      await api("POST", `/v1/tokens/${encodeURIComponent(token.id)}/approve`);
+      $("tokens-status").textContent = `Token ${token.name} is approved.`;
+      await refresh();
+    },
+  });
 }
 
 function revoke(token) {

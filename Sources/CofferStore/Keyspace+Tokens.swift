@@ -1,0 +1,140 @@
+/// Tokens and the two-person rule: with `tokenApprovals` at 2, an admin or render token is
+/// made awaiting approval, and only an admin of another line may approve it. A token's line
+/// is itself and every token that made it (`TokenRecord.holders`): whoever held one of them
+/// saw the new token when it was shown, so may hold it too.
+extension Keyspace {
+    /// How long a token, or a lowered setting, waits for its second admin.
+    public static let approvalWindowMilliseconds: Int64 = 24 * 60 * 60 * 1000
+    /// How many generations of tokens making tokens a line may have, so a lineage stays a
+    /// small, readable row.
+    static let maxLineage = 1_000
+
+    static let settingsKey = Array("cluster".utf8)
+
+    static func settings(in txn: LMDBTransaction) throws -> ClusterSettings {
+        try txn.get(Table.settings, settingsKey).map { try decode(ClusterSettings.self, $0) } ?? ClusterSettings()
+    }
+
+    public func settings() throws -> ClusterSettings {
+        try environment.read { txn in try Self.settings(in: txn) }
+    }
+
+    static func storedToken(id: String, in txn: LMDBTransaction) throws -> TokenRecord? {
+        try txn.get(Table.tokens, Array(id.utf8)).map { try decode(TokenRecord.self, $0) }
+    }
+
+    // MARK: Applying
+
+    static func initialize(
+        tokens: [TokenRecord], tokenApprovals: Int, in txn: LMDBTransaction
+    ) throws -> Result<CommandOutcome, Rejection> {
+        guard ClusterSettings.allowedTokenApprovals.contains(tokenApprovals) else { return .failure(.invalidRequest(approvalsRule)) }
+        guard try txn.get(Table.meta, MetaKey.bootstrapped) == nil else { return .failure(.alreadyBootstrapped) }
+        for token in tokens {
+            let first = TokenRecord(id: token.id, role: token.role, name: token.name, hash: token.hash,
+                                    createdAt: token.createdAt, createdBy: token.createdBy)
+            try txn.put(Table.tokens, Array(token.id.utf8), encode(first))
+        }
+        try txn.put(Table.settings, settingsKey, encode(ClusterSettings(tokenApprovals: tokenApprovals)))
+        try txn.put(Table.meta, MetaKey.bootstrapped, [1])
+        return .success(.bootstrapped)
+    }
+
+    /// Stores a new token with its line, awaiting approval when the rule asks for it.
+    static func createToken(_ token: TokenRecord, index: UInt64, in txn: LMDBTransaction) throws -> Result<CommandOutcome, Rejection> {
+        var record = token
+        if token.createdBy == .system {
+            record.lineage = []
+        } else {
+            let creatorLine = try storedToken(id: token.createdBy.tokenID, in: txn)?.lineage ?? []
+            guard creatorLine.count < maxLineage else {
+                return .failure(.invalidRequest("a token cannot be made from a line of more than \(maxLineage) tokens making tokens"))
+            }
+            record.lineage = [token.createdBy.tokenID] + creatorLine
+        }
+        let needsApproval = try settings(in: txn).tokenApprovals > 1 && token.role != .audit
+        record.state = needsApproval ? .awaitingApproval : .active
+        try txn.put(Table.tokens, Array(record.id.utf8), encode(record))
+        try audit(index, 0, record.createdAt, record.createdBy, needsApproval ? "token.request" : "token.create",
+                  "\(record.id) (\(record.role.rawValue))", version: nil, rotationID: nil, in: txn)
+        return .success(.tokenCreated(record))
+    }
+
+    static func approveToken(
+        id: String, at: Int64, by: Actor, index: UInt64, in txn: LMDBTransaction
+    ) throws -> Result<CommandOutcome, Rejection> {
+        guard var token = try storedToken(id: id, in: txn) else { return .failure(.tokenNotFound(id)) }
+        guard token.state == .awaitingApproval else { return .failure(.notAwaitingApproval(id)) }
+        guard !expired(since: token.createdAt, at: at) else { return .failure(.approvalExpired(id)) }
+        if token.createdBy != .system, try storedToken(id: token.createdBy.tokenID, in: txn) == nil {
+            return .failure(.approvalRefused("token '\(token.createdBy.tokenID)' that asked for token '\(id)' has been revoked"))
+        }
+        switch try secondAdmin(by, for: token.holders, what: "token '\(id)'", in: txn) {
+        case .failure(let rejection): return .failure(rejection)
+        case .success: break
+        }
+        token.state = .approved(by: by, at: at)
+        try txn.put(Table.tokens, Array(id.utf8), encode(token))
+        try audit(index, 0, at, by, "token.approve", "\(id) (\(token.role.rawValue))", version: nil, rotationID: nil, in: txn)
+        return .success(.tokenApproved(token))
+    }
+
+    /// Raising takes one admin; lowering takes a second admin of another line asking for the
+    /// same within the approval window, so one person cannot switch the rule off.
+    static func setTokenApprovals(
+        _ count: Int, at: Int64, by: Actor, index: UInt64, in txn: LMDBTransaction
+    ) throws -> Result<CommandOutcome, Rejection> {
+        guard ClusterSettings.allowedTokenApprovals.contains(count) else { return .failure(.invalidRequest(approvalsRule)) }
+        var settings = try settings(in: txn)
+        if count < settings.tokenApprovals {
+            let requester: TokenRecord
+            switch try secondAdmin(by, for: [], what: "a change of settings", in: txn) {
+            case .failure(let rejection): return .failure(rejection)
+            case .success(let token): requester = token
+            }
+            let pending = settings.pendingChange.flatMap { pending in
+                pending.tokenApprovals == count && !expired(since: pending.at, at: at) ? pending : nil
+            }
+            guard let pending, try storedToken(id: pending.by.tokenID, in: txn) != nil else {
+                let change = SettingsChange(tokenApprovals: count, at: at, by: by, holders: requester.holders)
+                settings.pendingChange = change
+                try txn.put(Table.settings, settingsKey, encode(settings))
+                try audit(index, 0, at, by, "cluster.token_approvals.request", "\(count)", version: nil, rotationID: nil, in: txn)
+                return .success(.settingsChangeAwaitingConfirmation(change))
+            }
+            if case .failure(let rejection) = try secondAdmin(by, for: pending.holders, what: "this change", in: txn) {
+                return .failure(rejection)
+            }
+        }
+        settings.tokenApprovals = count
+        settings.pendingChange = nil
+        try txn.put(Table.settings, settingsKey, encode(settings))
+        try audit(index, 0, at, by, "cluster.token_approvals", "\(count)", version: nil, rotationID: nil, in: txn)
+        return .success(.settingsChanged(settings))
+    }
+
+    // MARK: The rule
+
+    /// `actor`'s token, if it is an admin token in use and of another line than `holders`.
+    private static func secondAdmin(
+        _ actor: Actor, for holders: [String], what: String, in txn: LMDBTransaction
+    ) throws -> Result<TokenRecord, Rejection> {
+        guard let approver = try storedToken(id: actor.tokenID, in: txn), approver.role == .admin, approver.state.isUsable else {
+            return .failure(.approvalRefused("only an admin token in use can approve \(what)"))
+        }
+        guard let shared = approver.holders.first(where: holders.contains) else { return .success(approver) }
+        if shared == approver.id {
+            return .failure(.approvalRefused(
+                "token '\(approver.id)' asked for \(what), or made the token that did: it cannot approve it; a second admin of another line must"))
+        }
+        return .failure(.approvalRefused(
+            "token '\(approver.id)' and \(what) both come from token '\(shared)', whose holder may hold both; a second admin of another line must approve"))
+    }
+
+    private static func expired(since start: Int64, at now: Int64) -> Bool {
+        let (end, overflow) = start.addingReportingOverflow(approvalWindowMilliseconds)
+        return !overflow && now > end
+    }
+
+    private static let approvalsRule = "token approvals must be 1 (one admin makes tokens) or 2 (a second admin approves each admin or render token)"
+}
