@@ -20,14 +20,8 @@ public struct APIServer {
         self.node = node
         self.metrics = metrics
         self.logger = logger
-        let limits = node.config.effectiveLimits
-        connectionGuard = ConnectionGuard(
-            limits: ConnectionLimits(
-                maxConnections: limits.maxConnections ?? NodeLimits.defaultMaxConnections,
-                maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? NodeLimits.defaultMaxConnectionsPerAddress,
-                handshakeTimeout: .milliseconds(Int64(limits.handshakeTimeoutMilliseconds ?? NodeLimits.defaultHandshakeTimeoutMilliseconds)),
-                idleTimeout: .milliseconds(Int64(limits.idleTimeoutMilliseconds ?? NodeLimits.defaultIdleTimeoutMilliseconds))),
-            port: "api", logger: logger)
+        connectionGuard = ConnectionGuard(limits: node.config.effectiveLimits.connections(over: ConnectionLimits()),
+                                          port: "api", logger: logger)
     }
 
     public func makeApplication() throws -> some ApplicationProtocol {

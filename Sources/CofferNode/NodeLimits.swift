@@ -30,11 +30,6 @@ public struct NodeLimits: Codable, Sendable, Equatable {
         self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
     }
 
-    public static let defaultMaxConnections = 1_024
-    public static let defaultMaxConnectionsPerAddress = 128
-    public static let defaultHandshakeTimeoutMilliseconds = 10_000
-    public static let defaultIdleTimeoutMilliseconds = 60_000
-
     public var render: RenderLimits {
         RenderLimits(maxOutputBytes: renderMaxOutputBytes ?? RenderLimits.defaultMaxOutputBytes,
                      maxReferences: renderMaxReferences ?? RenderLimits.defaultMaxReferences)

@@ -70,14 +70,7 @@ struct ServerCommand: AsyncParsableCommand {
             tls: .init(caFile: config.tls.caFile, certificateFile: config.tls.certificateFile,
                        privateKeyFile: config.tls.privateKeyFile))
         configuration.maxPayloadLength = 64 * 1024 * 1024
-        // The config's limits hold on the peer port too where they are given; its own defaults
-        // (fewer connections: members need one each) where they are not.
-        let limits = config.effectiveLimits
-        var inbound = configuration.inboundLimits
-        if let value = limits.maxConnections { inbound.maxConnections = value }
-        if let value = limits.maxConnectionsPerAddress { inbound.maxConnectionsPerAddress = value }
-        if let value = limits.handshakeTimeoutMilliseconds { inbound.handshakeTimeout = .milliseconds(Int64(value)) }
-        configuration.inboundLimits = inbound
+        configuration.inboundLimits = config.effectiveLimits.connections(over: configuration.inboundLimits)
         return try PeerTransport(
             configuration: configuration, members: { node.currentPeers }, logger: logger,
             onMessage: { frame, member in TransportLink.handleMessage(frame, from: member, node: node) },
