@@ -22,7 +22,7 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
         switch rejection {
         case .invalidName, .duplicateInRotation, .alreadyBootstrapped, .invalidRequest: self = .invalid(rejection.description)
         case .nameTaken, .versionConflict, .notAwaitingApproval, .approvalExpired: self = .conflict(rejection.description)
-        case .approvalRefused: self = .forbidden(rejection.description)
+        case .forbidden: self = .forbidden(rejection.description)
         case .notFound, .tokenNotFound: self = .notFound(rejection.description)
         }
     }

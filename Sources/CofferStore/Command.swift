@@ -68,8 +68,9 @@ public enum Rejection: Error, Sendable, Equatable, Codable, CustomStringConverti
     case alreadyBootstrapped
     case notAwaitingApproval(String)
     case approvalExpired(String)
-    /// The approving token may not approve this one (why, in words).
-    case approvalRefused(String)
+    /// The token that asked may not do this, whatever its role (why, in words): approve for
+    /// its own line, or make tokens once revoked.
+    case forbidden(String)
     case invalidRequest(String)
 
     public var description: String {
@@ -84,7 +85,7 @@ public enum Rejection: Error, Sendable, Equatable, Codable, CustomStringConverti
         case .notAwaitingApproval(let id): "token '\(id)' does not await approval"
         case .approvalExpired(let id):
             "token '\(id)' waited more than 24 hours for approval; revoke it and create another"
-        case .approvalRefused(let reason), .invalidRequest(let reason): reason
+        case .forbidden(let reason), .invalidRequest(let reason): reason
         }
     }
 }

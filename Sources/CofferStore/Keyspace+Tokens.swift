@@ -29,6 +29,10 @@ extension Keyspace {
         tokens: [TokenRecord], tokenApprovals: Int, in txn: LMDBTransaction
     ) throws -> Result<CommandOutcome, Rejection> {
         guard ClusterSettings.allowedTokenApprovals.contains(tokenApprovals) else { return .failure(.invalidRequest(approvalsRule)) }
+        // Each first token is a line of its own.
+        guard tokenApprovals == 1 || Set(tokens.filter { $0.role == .admin }.map(\.id)).count >= 2 else {
+            return .failure(.invalidRequest(twoLinesRule))
+        }
         guard try txn.get(Table.meta, MetaKey.bootstrapped) == nil else { return .failure(.alreadyBootstrapped) }
         for token in tokens {
             let first = TokenRecord(id: token.id, role: token.role, name: token.name, hash: token.hash,
@@ -40,18 +44,22 @@ extension Keyspace {
         return .success(.bootstrapped)
     }
 
-    /// Stores a new token with its line, awaiting approval when the rule asks for it.
+    /// Stores a new token with its line, awaiting approval when the rule asks for it. Only an
+    /// admin token in use makes tokens: one revoked while its request was on the way makes none.
     static func createToken(_ token: TokenRecord, index: UInt64, in txn: LMDBTransaction) throws -> Result<CommandOutcome, Rejection> {
         var record = token
-        if token.createdBy == .system {
-            record.lineage = []
-        } else {
-            let creatorLine = try storedToken(id: token.createdBy.tokenID, in: txn)?.lineage ?? []
-            guard creatorLine.count < maxLineage else {
+        // An entry written before lines were recorded keeps the line it was read with, as its
+        // row on a node that applied it then reads today: every node agrees either way.
+        if !token.isFromBeforeLines && token.createdBy != .system {
+            guard let maker = try storedToken(id: token.createdBy.tokenID, in: txn), maker.role == .admin, maker.state.isUsable else {
+                return .failure(.forbidden("token '\(token.createdBy.tokenID)' is revoked or not an admin token in use: it cannot make tokens"))
+            }
+            guard maker.lineage.count < maxLineage else {
                 return .failure(.invalidRequest("a token cannot be made from a line of more than \(maxLineage) tokens making tokens"))
             }
-            record.lineage = [token.createdBy.tokenID] + creatorLine
+            record.lineage = maker.holders
         }
+        guard try storedToken(id: record.id, in: txn) == nil else { return .failure(.invalidRequest("a token with id '\(record.id)' exists")) }
         let needsApproval = try settings(in: txn).tokenApprovals > 1 && token.role != .audit
         record.state = needsApproval ? .awaitingApproval : .active
         try txn.put(Table.tokens, Array(record.id.utf8), encode(record))
@@ -67,7 +75,7 @@ extension Keyspace {
         guard token.state == .awaitingApproval else { return .failure(.notAwaitingApproval(id)) }
         guard !expired(since: token.createdAt, at: at) else { return .failure(.approvalExpired(id)) }
         if token.createdBy != .system, try storedToken(id: token.createdBy.tokenID, in: txn) == nil {
-            return .failure(.approvalRefused("token '\(token.createdBy.tokenID)' that asked for token '\(id)' has been revoked"))
+            return .failure(.forbidden("token '\(token.createdBy.tokenID)' that asked for token '\(id)' has been revoked"))
         }
         switch try secondAdmin(by, for: token.holders, what: "token '\(id)'", in: txn) {
         case .failure(let rejection): return .failure(rejection)
@@ -86,6 +94,9 @@ extension Keyspace {
     ) throws -> Result<CommandOutcome, Rejection> {
         guard ClusterSettings.allowedTokenApprovals.contains(count) else { return .failure(.invalidRequest(approvalsRule)) }
         var settings = try settings(in: txn)
+        if count > settings.tokenApprovals, try !hasTwoAdminLines(in: txn) {
+            return .failure(.invalidRequest(twoLinesRule))
+        }
         if count < settings.tokenApprovals {
             let requester: TokenRecord
             switch try secondAdmin(by, for: [], what: "a change of settings", in: txn) {
@@ -120,21 +131,36 @@ extension Keyspace {
         _ actor: Actor, for holders: [String], what: String, in txn: LMDBTransaction
     ) throws -> Result<TokenRecord, Rejection> {
         guard let approver = try storedToken(id: actor.tokenID, in: txn), approver.role == .admin, approver.state.isUsable else {
-            return .failure(.approvalRefused("only an admin token in use can approve \(what)"))
+            return .failure(.forbidden("only an admin token in use can approve \(what)"))
         }
         guard let shared = approver.holders.first(where: holders.contains) else { return .success(approver) }
         if shared == approver.id {
-            return .failure(.approvalRefused(
+            return .failure(.forbidden(
                 "token '\(approver.id)' asked for \(what), or made the token that did: it cannot approve it; a second admin of another line must"))
         }
-        return .failure(.approvalRefused(
+        return .failure(.forbidden(
             "token '\(approver.id)' and \(what) both come from token '\(shared)', whose holder may hold both; a second admin of another line must approve"))
+    }
+
+    /// Whether two admin tokens in use are of separate lines, so a request can be approved.
+    private static func hasTwoAdminLines(in txn: LMDBTransaction) throws -> Bool {
+        let admins = try txn.scan(Table.tokens).map { try decode(TokenRecord.self, $0.value) }
+            .filter { $0.role == .admin && $0.state.isUsable }
+        for (offset, first) in admins.enumerated() {
+            for second in admins[(offset + 1)...] where !first.holders.contains(where: second.holders.contains) { return true }
+        }
+        return false
     }
 
     private static func expired(since start: Int64, at now: Int64) -> Bool {
         let (end, overflow) = start.addingReportingOverflow(approvalWindowMilliseconds)
         return !overflow && now > end
     }
+
+    private static let twoLinesRule = """
+        the two-person rule needs admin tokens in use of two separate lines (two first tokens, or \
+        tokens made from them), or no request could ever be approved
+        """
 
     private static let approvalsRule = "token approvals must be 1 (one admin makes tokens) or 2 (a second admin approves each admin or render token)"
 }

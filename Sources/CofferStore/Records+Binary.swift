@@ -72,7 +72,7 @@ extension TokenRecord: BinaryRecord {
         let hash = try reader.readBytes(max: 64)
         let createdAt = try reader.readInt64()
         let createdBy = try Actor(reading: &reader)
-        var lineage: [String] = []
+        var lineage = Self.lineBeforeRecords(madeBy: createdBy)
         var state = TokenState.active
         if hasLineage {
             lineage = try reader.readTexts()

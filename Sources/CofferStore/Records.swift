@@ -78,20 +78,34 @@ public struct TokenRecord: Codable, Sendable, Equatable {
     /// This token and every token whose holder may hold it.
     public var holders: [String] { [id] + lineage }
 
+    /// Stands for the line of every token made before lines were recorded: its maker's maker
+    /// is not known, so all such tokens (and the tokens they make) count as one line.
+    public static let lineBeforeRecords = "line-before-records"
+
+    /// The line of a token stored before lines were recorded. Decoding gives every such
+    /// token the same line, whether it is read from a row or replayed from an old log entry,
+    /// so every node agrees.
+    static func lineBeforeRecords(madeBy maker: Actor) -> [String] {
+        maker == .system ? [] : [maker.tokenID, lineBeforeRecords]
+    }
+
+    /// Whether this record was written before lines were: its line is kept as read.
+    var isFromBeforeLines: Bool { lineage.last == Self.lineBeforeRecords }
+
     enum CodingKeys: String, CodingKey {
         case id, role, name, hash, createdAt, createdBy, lineage, state
     }
 
-    // Tokens written before the two-person rule (rows and bootstrap files) have neither a
-    // lineage nor a state: they are first tokens, in use.
+    // Tokens written before the two-person rule (rows, log entries, bootstrap files) have
+    // neither a lineage nor a state: they are in use, of the line before records.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let createdBy = try container.decode(Actor.self, forKey: .createdBy)
         self.init(
             id: try container.decode(String.self, forKey: .id), role: try container.decode(Role.self, forKey: .role),
             name: try container.decode(String.self, forKey: .name), hash: try container.decode([UInt8].self, forKey: .hash),
-            createdAt: try container.decode(Int64.self, forKey: .createdAt),
-            createdBy: try container.decode(Actor.self, forKey: .createdBy),
-            lineage: try container.decodeIfPresent([String].self, forKey: .lineage) ?? [],
+            createdAt: try container.decode(Int64.self, forKey: .createdAt), createdBy: createdBy,
+            lineage: try container.decodeIfPresent([String].self, forKey: .lineage) ?? Self.lineBeforeRecords(madeBy: createdBy),
             state: try container.decodeIfPresent(TokenState.self, forKey: .state) ?? .active)
     }
 }

@@ -40,6 +40,9 @@ struct DevCommand: AsyncParsableCommand {
         let layout = try DevLayout(directory: dir, nodes: nodes, apiPort: apiPort, peerPort: peerPort,
                                    tokenApprovals: tokenApprovals)
         try layout.prepare()
+        if let prepared = layout.preparedTokenApprovals, prepared != tokenApprovals {
+            Output.note("\(layout.directory) was prepared with --token-approvals \(prepared); that stays (coffer cluster settings changes it).")
+        }
         if prepareOnly {
             Output.note("Prepared \(layout.directory). Start a node with: coffer server --config \(layout.configPath(1))")
             return
@@ -107,6 +110,11 @@ struct DevLayout {
             unset COFFER_TOKEN
 
             """.write(toFile: directory + "/env", atomically: true, encoding: .utf8)
+    }
+
+    /// The setting in the bootstrap file, once it is written.
+    var preparedTokenApprovals: Int? {
+        FileManager.default.contents(atPath: directory + "/bootstrap-tokens.json").flatMap { try? BootstrapFile.decode($0).tokenApprovals }
     }
 
     /// An admin and a render token (and a second admin under the two-person rule), made

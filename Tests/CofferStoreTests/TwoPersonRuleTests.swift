@@ -35,7 +35,7 @@ struct TwoPersonRuleTests {
     }
 
     static func isRefused(_ result: Result<CommandOutcome, Rejection>) -> Bool {
-        if case .failure(.approvalRefused) = result { return true }
+        if case .failure(.forbidden) = result { return true }
         return false
     }
 
@@ -160,6 +160,65 @@ struct TwoPersonRuleTests {
         #expect(try target.keyspace.token(id: "r") == source.keyspace.token(id: "r"))
         try source.reopen()
         #expect(try source.keyspace.token(id: "r")?.state == .awaitingApproval)
+    }
+
+    @Test func aRevokedTokenMakesNoToken() throws {
+        let store = try Self.cluster(approvals: 1)
+        try Self.request("a2", .admin, by: "a", in: store)
+        try store.apply(.revokeToken(id: "a2", at: 2, by: Self.actor("a")))
+        let late = TokenRecord(id: "late", role: .audit, name: "late", hash: [2], createdAt: 3, createdBy: Self.actor("a2"))
+        guard case .failure(.forbidden) = try store.apply(.createToken(late))[0] else {
+            Issue.record("a request of a revoked token made a token")
+            return
+        }
+        #expect(try store.keyspace.token(id: "late") == nil)
+        try Self.request("r", .render, by: "a", in: store)
+        let again = TokenRecord(id: "r", role: .admin, name: "r", hash: [2], createdAt: 3, createdBy: Self.actor("b"))
+        #expect(try store.apply(.createToken(again))[0] == .failure(.invalidRequest("a token with id 'r' exists")))
+    }
+
+    /// With fewer than two separate lines of admins no request could ever be approved.
+    @Test func theRuleNeedsTwoLinesOfAdmins() throws {
+        let store = try TemporaryKeyspace()
+        let only = TokenRecord(id: "a", role: .admin, name: "a", hash: [1], createdAt: 0, createdBy: .system)
+        guard case .failure(.invalidRequest) = try store.apply(.initialize(tokens: [only], tokenApprovals: 2))[0] else {
+            Issue.record("a cluster with one admin line started under the rule")
+            return
+        }
+        #expect(try store.apply(.initialize(tokens: [only], tokenApprovals: 1)) == [.success(.bootstrapped)])
+        try Self.request("a2", .admin, by: "a", in: store)
+        guard case .failure(.invalidRequest) = try store.apply(.setTokenApprovals(2, at: 1, by: Self.actor("a")))[0] else {
+            Issue.record("the rule was raised with one line of admins")
+            return
+        }
+        #expect(try store.keyspace.settings().tokenApprovals == 1)
+    }
+
+    /// Tokens made before lines were recorded all count as one line, however they are read:
+    /// from a row an older node stored, or from an old log entry applied today.
+    @Test func tokensMadeBeforeLinesShareOneLine() throws {
+        func oldForm(_ id: String, madeBy maker: String) -> [UInt8] {
+            var writer = ByteWriter()
+            writer.write(UInt8(5))  // the createToken command tag
+            writer.write(string: id)
+            writer.write(string: "admin")
+            writer.write(string: id)
+            writer.write(bytes: [9])
+            writer.write(Int64(5))
+            Self.actor(maker).write(to: &writer)
+            return writer.bytes
+        }
+        let store = try Self.cluster(approvals: 1)
+        for (id, maker) in [("x1", "a"), ("y1", "b")] {
+            var reader = ByteReader(oldForm(id, madeBy: maker))
+            let command = try Command(reading: &reader)
+            #expect(try store.apply(command)[0].isSuccess)
+        }
+        #expect(try store.keyspace.token(id: "x1")?.lineage == ["a", TokenRecord.lineBeforeRecords])
+        _ = try store.apply(.setTokenApprovals(2, at: 6, by: Self.actor("a")))
+        try Self.request("r", .render, by: "x1", in: store)
+        #expect(Self.isRefused(try Self.approve("r", by: "y1", in: store)), "two tokens of before the records may be one person's")
+        #expect(try Self.approve("r", by: "b", in: store).isSuccess, "a first token is a line of its own")
     }
 
     /// A token row or bootstrap entry written before lines and states reads as a first token in use.

@@ -63,7 +63,9 @@ async function signIn(event) {
     await api("GET", "/v1/secrets");
   } catch (failure) {
     session.signOut();
-    return showSignIn(failure.status === 401 ? "That token is not valid, or it was revoked." : failure.message);
+    // A token that awaits a second admin's approval is real: the node's answer says so.
+    const waiting = failure.body?.error?.code === "awaiting_approval";
+    return showSignIn(failure.status === 401 && !waiting ? "That token is not valid, or it was revoked." : failure.message);
   }
   current = null;
   if (!location.hash) history.replaceState(null, "", "#secrets");
