@@ -38,6 +38,9 @@ enum RaftWire {
         return writer.bytes
     }
 
+    /// The largest term or index a peer may send.
+    static let maxNumber = UInt64(Int64.max)
+
     static func decode(_ bytes: [UInt8]) throws(DecodingFailure) -> Message {
         var reader = ByteReader(bytes)
         guard try reader.readByte() == version else { throw .invalid("raft message version") }
@@ -67,6 +70,15 @@ enum RaftWire {
         if !reader.isAtEnd { message.applied = try reader.readUInt64() }
         try reader.expectEnd()
         guard message.from != noNode, message.to != noNode else { throw .invalid("raft message without sender or receiver") }
+        // Every message between members carries a term; terms and indexes stay far from the
+        // end of UInt64, so the core's `+ 1` on them cannot overflow.
+        guard message.term != 0 else { throw .invalid("raft message without a term") }
+        let fields = [message.term, message.logTerm, message.index, message.commit, message.rejectHint, message.applied,
+                      message.snapshot?.index ?? 0, message.snapshot?.term ?? 0]
+        guard fields.allSatisfy({ $0 <= maxNumber }),
+              message.entries.allSatisfy({ $0.index <= maxNumber && $0.term <= maxNumber }) else {
+            throw .invalid("raft message number beyond \(maxNumber)")
+        }
         return message
     }
 }

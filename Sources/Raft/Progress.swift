@@ -102,7 +102,7 @@ struct Progress: Sendable, Hashable {
         }
         // Probe: only the reply to the outstanding probe (at next-1) counts.
         guard next >= 1, rejected == next - 1 else { return false }
-        next = max(min(rejected, hint + 1), match + 1)
+        next = max(hint >= rejected ? rejected : hint + 1, match + 1)
         probeSent = false
         return true
     }

@@ -25,6 +25,10 @@ extension Raft {
 
     /// Figure 2, AppendEntries receiver.
     mutating func handleAppend(_ m: Message) {
+        // Entries must follow the previous index one by one: the log's arithmetic relies on
+        // it, so an append that breaks it (a faulty member's) is dropped, never half applied.
+        guard m.index <= LogIndex.max - LogIndex(m.entries.count),
+              m.entries.indices.allSatisfy({ m.entries[$0].index == m.index + 1 + LogIndex($0) }) else { return }
         var reply = Message(kind: .appendResponse, to: m.from)
         if m.index < log.committed {
             // Everything up to our commit index already matches the leader.

@@ -169,7 +169,8 @@ extension Raft {
     }
 
     mutating func handleAppendResponse(_ m: Message) {
-        guard var pr = tracker[m.from] else { return }
+        // A follower can only acknowledge or refuse what this log holds.
+        guard var pr = tracker[m.from], m.index <= log.lastIndex else { return }
         pr.recentActive = true
         if m.reject {
             if pr.maybeDecrease(rejected: m.index, hint: m.rejectHint) {

@@ -162,6 +162,8 @@ public struct Raft {
     enum CampaignKind { case preElection, election, transfer }
 
     mutating func campaign(_ kind: CampaignKind) {
+        // The next term must exist; only a forged term could bring us this close to the end.
+        guard term < Term.max - 1 else { return }
         let voteTerm: Term
         if kind == .preElection {
             becomePreCandidate()
@@ -202,7 +204,8 @@ public struct Raft {
                 electionElapsed = 0
                 vote = m.from
             }
-        } else {
+        } else if term > 0 {
+            // (A node that has seen no term yet has no term to refuse with; silence refuses too.)
             var reply = Message(kind: responseKind, to: m.from, term: term)
             reply.reject = true
             send(reply)
