@@ -26,7 +26,7 @@ public struct APIServer {
 
     public func makeApplication() throws -> some ApplicationProtocol {
         let node = self.node
-        let router = Router()
+        let router = Router(context: CofferRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ServiceErrorMiddleware())
         let auth = Authorization(node: node)

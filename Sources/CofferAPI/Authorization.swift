@@ -6,11 +6,18 @@ import Hummingbird
 struct Authorization {
     let node: Node
 
-    /// The caller's token record, if its role is one of `roles`; 401 or 403 otherwise.
-    func require(_ roles: Role..., for request: Request) throws -> TokenRecord {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              let record = node.authenticate(String(header.dropFirst("Bearer ".count)))
-        else { throw APIError.unauthorized }
+    /// The caller's token record, if its role is one of `roles`; 401 or 403 otherwise. A
+    /// token used from outside its networks gets the same 401 as a wrong one.
+    func require(_ roles: Role..., for request: Request, _ context: CofferRequestContext) throws -> TokenRecord {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
+        let record: TokenRecord
+        switch node.authenticate(String(header.dropFirst("Bearer ".count)), client: context.clientAddress) {
+        case .valid(let valid): record = valid
+        case .expired:
+            throw APIError(status: .unauthorized, code: "token_expired", message: "token expired",
+                           headers: [.wwwAuthenticate: "Bearer"])
+        case .refused: throw APIError.unauthorized
+        }
         // Only the holder of this token gets here, so saying why it does not work yet tells no one else anything.
         guard record.state.isUsable else {
             throw APIError(status: .unauthorized, code: "awaiting_approval",
@@ -24,4 +31,14 @@ struct Authorization {
 
 extension TokenRecord {
     var actor: Actor { Actor(tokenID: id, name: name) }
+
+    /// 403 unless every one of `names` is in the token's scope; the answer is the same
+    /// whether a name exists or not.
+    func requireScope(_ names: [String]) throws {
+        let outside = names.filter { !allows(secret: $0) }
+        guard outside.isEmpty else {
+            throw APIError(status: .forbidden, code: "out_of_scope",
+                           message: "outside this token's scope: \(outside.map { "'\($0)'" }.joined(separator: ", "))")
+        }
+    }
 }

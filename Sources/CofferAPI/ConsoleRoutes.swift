@@ -6,7 +6,7 @@ import NIOCore
 struct ConsoleRoutes {
     let assets: ConsoleAssets
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<CofferRequestContext>) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console/"]) }
         router.get("/console/") { _, _ in try serve("index.html") }
         router.get("/console/{file}") { _, context in try serve(try context.parameters.require("file")) }

@@ -19,12 +19,12 @@ struct RenderRoute {
         self.auth = auth
     }
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.post("/v1/render") { request, _ in try await render(request) }
+    func add(to router: Router<CofferRequestContext>) {
+        router.post("/v1/render") { request, context in try await render(request, context) }
     }
 
-    private func render(_ request: Request) async throws -> Response {
-        _ = try auth.require(.render, for: request)
+    private func render(_ request: Request, _ context: CofferRequestContext) async throws -> Response {
+        let token = try auth.require(.render, for: request, context)
         let query = request.uri.queryParameters
         let placement: Placement
         switch query["placement"].map(String.init) ?? "body" {
@@ -42,7 +42,7 @@ struct RenderRoute {
         let template = try await JSONBody.collect(request)
         let result = template.withUnsafeReadableBytes { bytes in
             Result { () throws(TemplateError) -> (body: ByteBuffer, generation: UInt64) in
-                let output = try node.render(bytes, delimiters: delimiters, placement: placement)
+                let output = try node.table(for: token).render(bytes, delimiters: delimiters, placement: placement)
                 return (output.withUnsafeBytes { ByteBuffer(bytes: $0) }, output.generation)
             }
         }
@@ -55,8 +55,12 @@ struct RenderRoute {
                 body: .init(byteBuffer: output.body))
         case .failure(let error):
             failures.increment()
-            return try JSONBody.response(TemplateErrorsResponse(error),
-                                         status: error.isOutputTooLarge ? .contentTooLarge : .unprocessableContent)
+            let scoped = error.scoped(to: token)
+            if let outside = scoped.outOfScopeOnly {
+                return try JSONBody.response(TemplateErrorsResponse(outside), status: .forbidden)
+            }
+            return try JSONBody.response(TemplateErrorsResponse(scoped),
+                                         status: scoped.isOutputTooLarge ? .contentTooLarge : .unprocessableContent)
         }
     }
 }

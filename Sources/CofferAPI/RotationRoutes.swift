@@ -67,29 +67,35 @@ struct RotationRoutes {
         /// Generated values, only in the answer that made them.
         let values: [String: String]?
 
-        init(_ status: RotationStatus, generated: [String: [UInt8]] = [:]) {
+        init(_ status: RotationStatus, generated: [String: [UInt8]] = [:], visible: (String) -> Bool = { _ in true }) {
             id = status.id
             kind = status.kind.rawValue
             index = status.index
             generation = status.generation
-            secrets = status.secrets.map { Secret(name: $0.name, version: $0.version) }
+            secrets = status.secrets.filter { visible($0.name) }.map { Secret(name: $0.name, version: $0.version) }
             members = status.members.map { Member(id: $0.id, state: $0.state.rawValue, appliedIndex: $0.appliedIndex) }
             complete = status.complete
             values = generated.isEmpty ? nil : generated.mapValues(SecretRoutes.text)
         }
     }
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.post("/v1/rotations") { request, _ in
-            let caller = try auth.require(.admin, for: request)
+    func add(to router: Router<CofferRequestContext>) {
+        router.post("/v1/rotations") { request, context in
+            let caller = try auth.require(.admin, for: request, context)
             let body = try await JSONBody.decode(Body.self, from: request)
-            let reply = try await node.perform(.rotation(try body.request(), actor: caller.actor))
+            let rotation = try body.request()
+            try caller.requireScope(rotation.names)
+            let reply = try await node.perform(.rotation(rotation, actor: caller.actor))
             guard let status = reply.rotation else { throw ServiceError.unavailable("the leader sent no rotation status") }
             return try JSONBody.response(View(status, generated: reply.generated))
         }
         router.get("/v1/rotations/{id}") { request, context in
-            _ = try auth.require(.admin, .audit, for: request)
-            return try JSONBody.response(View(try await node.rotationStatus(id: try context.parameters.require("id"))))
+            let caller = try auth.require(.admin, .audit, for: request, context)
+            let status = try await node.rotationStatus(id: try context.parameters.require("id"))
+            // A scoped token sees the secrets of its scope, and nothing of a rotation of none of them.
+            let view = View(status, visible: { caller.allows(secret: $0) })
+            if view.secrets.isEmpty && !caller.scope.isEmpty { throw APIError.notFound("no rotation with that id") }
+            return try JSONBody.response(view)
         }
     }
 }

@@ -43,30 +43,35 @@ struct SecretRoutes {
         }
     }
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.post("/v1/secrets") { request, _ in try await create(request) }
-        router.get("/v1/secrets") { request, _ in
-            _ = try auth.require(.admin, .audit, for: request)
-            return try JSONBody.response(["secrets": try node.secrets().map { SecretView($0) }])
+    func add(to router: Router<CofferRequestContext>) {
+        router.post("/v1/secrets") { request, context in try await create(request, context) }
+        router.get("/v1/secrets") { request, context in
+            let caller = try auth.require(.admin, .audit, for: request, context)
+            let secrets = try node.secrets().filter { caller.allows(secret: $0.name) }
+            return try JSONBody.response(["secrets": secrets.map { SecretView($0) }])
         }
         router.get("/v1/secrets/{name}") { request, context in
-            _ = try auth.require(.admin, .audit, for: request)
+            let caller = try auth.require(.admin, .audit, for: request, context)
             let name = try context.parameters.require("name")
+            try caller.requireScope([name])
             let found = try node.secretWithHistory(named: name)
             return try JSONBody.response(SecretView(found.record, versions: found.versions))
         }
-        router.put("/v1/secrets/{name}") { request, context in try await rotate(request, name: try context.parameters.require("name")) }
+        router.put("/v1/secrets/{name}") { request, context in try await rotate(request, context, name: try context.parameters.require("name")) }
         router.delete("/v1/secrets/{name}") { request, context in
-            let caller = try auth.require(.admin, for: request)
-            _ = try await node.perform(.deleteSecret(name: try context.parameters.require("name"), actor: caller.actor))
+            let caller = try auth.require(.admin, for: request, context)
+            let name = try context.parameters.require("name")
+            try caller.requireScope([name])
+            _ = try await node.perform(.deleteSecret(name: name, actor: caller.actor))
             return Response(status: .noContent)
         }
     }
 
-    private func create(_ request: Request) async throws -> Response {
-        let caller = try auth.require(.admin, for: request)
+    private func create(_ request: Request, _ context: CofferRequestContext) async throws -> Response {
+        let caller = try auth.require(.admin, for: request, context)
         let body = try await JSONBody.decode(ValueRequest.self, from: request)
         guard let name = body.name else { throw APIError.badRequest("the field 'name' is required") }
+        try caller.requireScope([name])
         let reply = try await node.perform(.createSecret(name: name, value: try body.source(), actor: caller.actor))
         let record = reply.records[0]
         return try JSONBody.response(
@@ -75,12 +80,13 @@ struct SecretRoutes {
             status: .created)
     }
 
-    private func rotate(_ request: Request, name: String) async throws -> Response {
-        let caller = try auth.require(.admin, for: request)
+    private func rotate(_ request: Request, _ context: CofferRequestContext, name: String) async throws -> Response {
+        let caller = try auth.require(.admin, for: request, context)
         let body = try await JSONBody.decode(ValueRequest.self, from: request)
         if let bodyName = body.name, bodyName.lowercased() != name.lowercased() {
             throw APIError.badRequest("the name in the body differs from the one in the path")
         }
+        try caller.requireScope([name])
         let reply = try await node.perform(.rotate(items: [RotationSpec(name: name, value: try body.source())], actor: caller.actor))
         let record = reply.records[0]
         return try JSONBody.response(

@@ -51,12 +51,12 @@ struct TemplateCheckRoute {
         let column: Int
     }
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.post("/v1/templates/check") { request, _ in try await check(request) }
+    func add(to router: Router<CofferRequestContext>) {
+        router.post("/v1/templates/check") { request, context in try await check(request, context) }
     }
 
-    private func check(_ request: Request) async throws -> Response {
-        _ = try auth.require(.admin, .audit, for: request)
+    private func check(_ request: Request, _ context: CofferRequestContext) async throws -> Response {
+        let caller = try auth.require(.admin, .audit, for: request, context)
         let body = try await JSONBody.decode(CheckRequest.self, from: request)
         guard body.fields.count <= Self.maxFields else {
             throw APIError.badRequest("at most \(Self.maxFields) fields can be checked at once")
@@ -69,8 +69,10 @@ struct TemplateCheckRoute {
         for record in try node.secrets() {
             if let folded = SecretName.folded(record.name) { stored[folded] = record }
         }
+        // Out of a scoped token's scope, a secret is not looked up: it reads as out of scope.
         func record(_ reference: SecretReference) -> SecretRecord? {
-            SecretName.folded(reference.name).flatMap { stored[$0] }
+            guard caller.allows(secret: reference.name) else { return nil }
+            return SecretName.folded(reference.name).flatMap { stored[$0] }
         }
         let fields = body.fields.map { field in
             let checked = MaskedTemplate(field.template, delimiters: delimiters, limits: node.catalog.current.limits) { reference in
@@ -83,7 +85,7 @@ struct TemplateCheckRoute {
                     return ReferenceView(name: found?.name ?? $0.name, written: $0.name, version: found?.currentVersion,
                                          line: $0.line, column: $0.column)
                 },
-                errors: checked.problems.map(TemplateErrorsResponse.Item.init),
+                errors: TemplateError(problems: checked.problems).scoped(to: caller).problems.map(TemplateErrorsResponse.Item.init),
                 moreErrors: checked.unreported > 0 ? checked.unreported : nil)
         }
         return try JSONBody.response(CheckResponse(ok: fields.allSatisfy { $0.errors.isEmpty }, fields: fields))

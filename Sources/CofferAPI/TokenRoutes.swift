@@ -12,11 +12,21 @@ struct TokenRoutes {
     struct CreateRequest: Decodable {
         let role: String
         let name: String?
+        /// Secret name patterns; none for every secret.
+        let secrets: [String]?
+        /// A lifetime: `90s`, `30m`, `12h`, `7d`.
+        let ttl: String?
+        /// CIDR ranges of clients allowed to use the token.
+        let allowCIDR: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case role, name, secrets, ttl, allowCIDR = "allow_cidr"
+        }
     }
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.post("/v1/tokens") { request, _ in
-            let caller = try auth.require(.admin, for: request)
+    func add(to router: Router<CofferRequestContext>) {
+        router.post("/v1/tokens") { request, context in
+            let caller = try auth.require(.admin, for: request, context)
             let body = try await JSONBody.decode(CreateRequest.self, from: request)
             guard let role = Role(rawValue: body.role) else {
                 throw APIError.badRequest("role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -25,35 +35,48 @@ struct TokenRoutes {
             guard (1...100).contains(name.count), name.allSatisfy({ !$0.isNewline }) else {
                 throw APIError.badRequest("a token name is 1 to 100 characters on one line")
             }
-            let reply = try await node.perform(.createToken(role: role, name: name, actor: caller.actor))
+            var ttlSeconds: Int64?
+            if let ttl = body.ttl {
+                guard let seconds = TokenGrant.seconds(ttl) else {
+                    throw APIError.badRequest("ttl is a whole number above zero and a unit, s, m, h or d (as in 90s or 12h)")
+                }
+                ttlSeconds = seconds
+            }
+            let grant = TokenGrant(scope: body.secrets ?? [], ttlSeconds: ttlSeconds, networks: body.allowCIDR ?? [])
+            _ = try grant.validated(now: 0)  // a 400 here, before the write travels to the leader
+            let reply = try await node.perform(.createToken(role: role, name: name, grant: grant, actor: caller.actor))
             guard let record = reply.tokenRecord, let token = reply.token else {
                 throw APIError(status: .internalServerError, code: "internal", message: "the token was not returned")
             }
             return try JSONBody.response(TokenView(record, token: token), status: .created)
         }
         router.post("/v1/tokens/{id}/approve") { request, context in
-            let caller = try auth.require(.admin, for: request)
+            let caller = try auth.require(.admin, for: request, context)
             let reply = try await node.perform(.approveToken(id: try context.parameters.require("id"), actor: caller.actor))
             guard let record = reply.tokenRecord else {
                 throw APIError(status: .internalServerError, code: "internal", message: "the token was not returned")
             }
             return try JSONBody.response(TokenView(record))
         }
-        router.get("/v1/tokens") { request, _ in
-            _ = try auth.require(.admin, for: request)
+        router.get("/v1/tokens") { request, context in
+            _ = try auth.require(.admin, for: request, context)
             return try JSONBody.response(["tokens": try node.tokens().map { TokenView($0) }])
         }
         router.delete("/v1/tokens/{id}") { request, context in
-            let caller = try auth.require(.admin, for: request)
+            let caller = try auth.require(.admin, for: request, context)
             _ = try await node.perform(.revokeToken(id: try context.parameters.require("id"), actor: caller.actor))
             return Response(status: .noContent)
         }
-        router.get("/v1/audit") { request, _ in
-            _ = try auth.require(.admin, .audit, for: request)
+        router.get("/v1/audit") { request, context in
+            let caller = try auth.require(.admin, .audit, for: request, context)
             let query = request.uri.queryParameters
             let after = try QueryNumber.parse(query["after"], name: "after", in: 0...UInt64(Int64.max)) ?? 0
             let limit = try QueryNumber.parse(query["limit"], name: "limit", in: 1...10_000) ?? 1_000
-            return try JSONBody.response(["events": try node.audit(after: after, limit: limit).map(AuditView.init)])
+            // A scoped token reads the lines of its secrets only.
+            let events = try node.audit(after: after, limit: limit).filter { event in
+                caller.scope.isEmpty || (event.action.hasPrefix("secret.") && caller.allows(secret: event.target))
+            }
+            return try JSONBody.response(["events": events.map(AuditView.init)])
         }
     }
 }

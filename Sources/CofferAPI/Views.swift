@@ -56,6 +56,11 @@ struct TokenView: Encodable {
     let approvedAt: String?
     /// The tokens that made this one, nearest first.
     let lineage: [String]
+    /// Secret name patterns the token is limited to; empty for every secret.
+    let secrets: [String]
+    let expiresAt: String?
+    /// Client networks the token is accepted from; empty for anywhere.
+    let allowCIDR: [String]
     /// Present only in the answer that creates the token.
     let token: String?
 
@@ -67,6 +72,9 @@ struct TokenView: Encodable {
         createdBy = record.createdBy.name
         createdByID = record.createdBy.tokenID
         lineage = record.lineage
+        secrets = record.scope
+        expiresAt = record.expiresAt.map(Timestamp.iso8601)
+        allowCIDR = record.networks
         switch record.state {
         case .active: (state, approvedBy, approvedByID, approvedAt) = ("active", nil, nil, nil)
         case .awaitingApproval: (state, approvedBy, approvedByID, approvedAt) = ("awaiting_approval", nil, nil, nil)
@@ -76,7 +84,8 @@ struct TokenView: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, role, name, token, state, lineage, createdAt = "created_at", createdBy = "created_by",
+        case id, role, name, token, state, lineage, secrets, expiresAt = "expires_at", allowCIDR = "allow_cidr",
+             createdAt = "created_at", createdBy = "created_by",
              createdByID = "created_by_id", approvedBy = "approved_by", approvedByID = "approved_by_id", approvedAt = "approved_at"
     }
 }

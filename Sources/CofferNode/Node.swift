@@ -21,6 +21,7 @@ public final class Node: Sendable {
     let rotationGenerations = RotationGenerations()
     let rotationIDs = RotationIDs()
     private let tokenCache = TokenCache()
+    private let scopedTables = ScopedTables()
     let logger: Logger
 
     public init(config: NodeConfig, logger: Logger) throws {
@@ -232,8 +233,8 @@ public final class Node: Sendable {
             _ = try await submit(.deleteSecret(name: name, at: now, by: actor), into: &reply)
             logger.info("secret deleted", metadata: ["name": "\(name)", "by": "\(actor.tokenID)"])
 
-        case .createToken(let role, let name, let actor):
-            let (token, minted) = Tokens.mint(role: role, name: name, at: now, by: actor)
+        case .createToken(let role, let name, let grant, let actor):
+            let (token, minted) = Tokens.mint(role: role, name: name, at: now, by: actor, grant: try grant.validated(now: now))
             guard case .tokenCreated(let record) = try await submit(.createToken(minted), into: &reply) else {
                 throw ServiceError.unavailable("unexpected outcome")
             }
@@ -328,16 +329,23 @@ public final class Node: Sendable {
         try catalog.current.render(template, delimiters: delimiters, placement: placement)
     }
 
+    /// The secret table `token` renders with: every secret, or only those of its scope.
+    public func table(for token: TokenRecord) -> SecretTable {
+        scopedTables.table(for: token, current: catalog.current)
+    }
+
     public func tokens() throws -> [TokenRecord] { try keyspace.tokens() }
 
     public func settings() throws -> ClusterSettings { try keyspace.settings() }
 
-    /// The token record a bearer token proves, or nil.
-    public func authenticate(_ bearer: String) -> TokenRecord? {
+    /// The token record a bearer token proves, from a client at `client` (an address as
+    /// text), or why it proves none.
+    public func authenticate(_ bearer: String, client: String?) -> Authentication {
         guard let (id, secret) = Tokens.parse(bearer),
               let record = tokenCache.record(id: id, load: { try keyspace.token(id: id) }),
-              Tokens.matches(secret, record) else { return nil }
-        return record
+              Tokens.matches(secret, record), record.admits(client: client) else { return .refused }
+        if record.isExpired(at: Self.now()) { return .expired }
+        return .valid(record)
     }
 
     public func audit(after: UInt64, limit: Int) throws -> [AuditEvent] {

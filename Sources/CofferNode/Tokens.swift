@@ -7,11 +7,14 @@ public enum Tokens {
     static let prefix = "cft_"
 
     /// A new token and the record to store for it.
-    public static func mint(role: Role, name: String, at: Int64, by: Actor) -> (token: String, record: TokenRecord) {
+    public static func mint(
+        role: Role, name: String, at: Int64, by: Actor, grant: TokenGrant.Validated = .unbounded
+    ) -> (token: String, record: TokenRecord) {
         let id = hex(SecureRandom.bytes(8))
         let secret = base64URL(SecureRandom.bytes(32))
         let record = TokenRecord(id: id, role: role, name: name, hash: SHA256.hash(Array(secret.utf8)),
-                                 createdAt: at, createdBy: by)
+                                 createdAt: at, createdBy: by, scope: grant.scope, expiresAt: grant.expiresAt,
+                                 networks: grant.networks)
         return ("\(prefix)\(id)_\(secret)", record)
     }
 

@@ -12,7 +12,7 @@ public enum WriteRequest: Codable, Sendable {
     /// member's applied index). Forwarded like a write so followers can answer it too.
     case rotationStatus(id: String)
     case deleteSecret(name: String, actor: Actor)
-    case createToken(role: Role, name: String, actor: Actor)
+    case createToken(role: Role, name: String, grant: TokenGrant, actor: Actor)
     case revokeToken(id: String, actor: Actor)
     case approveToken(id: String, actor: Actor)
     case setTokenApprovals(Int, actor: Actor)
@@ -59,6 +59,14 @@ public struct RotationRequest: Codable, Sendable {
     public init(change: Change, waitMilliseconds: Int) {
         self.change = change
         self.waitMilliseconds = waitMilliseconds
+    }
+
+    /// The secrets it changes.
+    public var names: [String] {
+        switch change {
+        case .values(let specs): specs.map(\.name)
+        case .rollback(let names): names
+        }
     }
 }
 

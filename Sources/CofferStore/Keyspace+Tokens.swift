@@ -51,8 +51,12 @@ extension Keyspace {
         // An entry written before lines were recorded keeps the line it was read with, as its
         // row on a node that applied it then reads today: every node agrees either way.
         if !token.isFromBeforeLines && token.createdBy != .system {
-            guard let maker = try storedToken(id: token.createdBy.tokenID, in: txn), maker.role == .admin, maker.state.isUsable else {
-                return .failure(.forbidden("token '\(token.createdBy.tokenID)' is revoked or not an admin token in use: it cannot make tokens"))
+            guard let maker = try storedToken(id: token.createdBy.tokenID, in: txn), maker.role == .admin, maker.state.isUsable,
+                  !maker.isExpired(at: token.createdAt) else {
+                return .failure(.forbidden("token '\(token.createdBy.tokenID)' is revoked, expired or not an admin token in use: it cannot make tokens"))
+            }
+            if let reason = token.broadening(of: maker) {
+                return .failure(.forbidden("a token cannot be broader than the token making it: \(reason)"))
             }
             guard maker.lineage.count < maxLineage else {
                 return .failure(.invalidRequest("a token cannot be made from a line of more than \(maxLineage) tokens making tokens"))
@@ -64,7 +68,7 @@ extension Keyspace {
         record.state = needsApproval ? .awaitingApproval : .active
         try txn.put(Table.tokens, Array(record.id.utf8), encode(record))
         try audit(index, 0, record.createdAt, record.createdBy, needsApproval ? "token.request" : "token.create",
-                  "\(record.id) (\(record.role.rawValue))", version: nil, rotationID: nil, in: txn)
+                  record.auditTarget, version: nil, rotationID: nil, in: txn)
         return .success(.tokenCreated(record))
     }
 
@@ -77,7 +81,7 @@ extension Keyspace {
         if token.createdBy != .system, try storedToken(id: token.createdBy.tokenID, in: txn) == nil {
             return .failure(.forbidden("token '\(token.createdBy.tokenID)' that asked for token '\(id)' has been revoked"))
         }
-        switch try secondAdmin(by, for: token.holders, what: "token '\(id)'", in: txn) {
+        switch try secondAdmin(by, at: at, for: token.holders, what: "token '\(id)'", in: txn) {
         case .failure(let rejection): return .failure(rejection)
         case .success: break
         }
@@ -99,7 +103,7 @@ extension Keyspace {
         }
         if count < settings.tokenApprovals {
             let requester: TokenRecord
-            switch try secondAdmin(by, for: [], what: "a change of settings", in: txn) {
+            switch try secondAdmin(by, at: at, for: [], what: "a change of settings", in: txn) {
             case .failure(let rejection): return .failure(rejection)
             case .success(let token): requester = token
             }
@@ -113,7 +117,7 @@ extension Keyspace {
                 try audit(index, 0, at, by, "cluster.token_approvals.request", "\(count)", version: nil, rotationID: nil, in: txn)
                 return .success(.settingsChangeAwaitingConfirmation(change))
             }
-            if case .failure(let rejection) = try secondAdmin(by, for: pending.holders, what: "this change", in: txn) {
+            if case .failure(let rejection) = try secondAdmin(by, at: at, for: pending.holders, what: "this change", in: txn) {
                 return .failure(rejection)
             }
         }
@@ -128,9 +132,10 @@ extension Keyspace {
 
     /// `actor`'s token, if it is an admin token in use and of another line than `holders`.
     private static func secondAdmin(
-        _ actor: Actor, for holders: [String], what: String, in txn: LMDBTransaction
+        _ actor: Actor, at: Int64, for holders: [String], what: String, in txn: LMDBTransaction
     ) throws -> Result<TokenRecord, Rejection> {
-        guard let approver = try storedToken(id: actor.tokenID, in: txn), approver.role == .admin, approver.state.isUsable else {
+        guard let approver = try storedToken(id: actor.tokenID, in: txn), approver.role == .admin, approver.state.isUsable,
+              !approver.isExpired(at: at) else {
             return .failure(.forbidden("only an admin token in use can approve \(what)"))
         }
         guard let shared = approver.holders.first(where: holders.contains) else { return .success(approver) }

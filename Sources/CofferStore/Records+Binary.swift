@@ -48,11 +48,12 @@ extension VersionInfo: BinaryRecord {
 
 extension TokenRecord: BinaryRecord {
     /// Tokens written before lineage and state begin with their id's length, whose first byte
-    /// is always 0 (a text field is under 2^24 bytes); today's form begins with this byte.
+    /// is always 0 (a text field is under 2^24 bytes); later forms begin with their number.
     private static let formWithLineage: UInt8 = 2
+    private static let formWithScope: UInt8 = 3
 
     public func write(to writer: inout ByteWriter) {
-        writer.write(Self.formWithLineage)
+        writer.write(Self.formWithScope)
         writer.write(string: id)
         writer.write(string: role.rawValue)
         writer.write(string: name)
@@ -61,10 +62,15 @@ extension TokenRecord: BinaryRecord {
         createdBy.write(to: &writer)
         writer.write(texts: lineage)
         state.write(to: &writer)
+        writer.write(texts: scope)
+        writer.write(expiresAt != nil)
+        if let expiresAt { writer.write(expiresAt) }
+        writer.write(texts: networks)
     }
 
     public init(reading reader: inout ByteReader) throws(DecodingFailure) {
-        let hasLineage = try reader.peekByte() == Self.formWithLineage
+        let form = try reader.peekByte()
+        let hasLineage = form == Self.formWithLineage || form == Self.formWithScope
         if hasLineage { _ = try reader.readByte() }
         let id = try reader.readText()
         guard let role = Role(rawValue: try reader.readText()) else { throw .invalid("token role") }
@@ -74,12 +80,18 @@ extension TokenRecord: BinaryRecord {
         let createdBy = try Actor(reading: &reader)
         var lineage = Self.lineBeforeRecords(madeBy: createdBy)
         var state = TokenState.active
+        var scope: [String] = [], expiresAt: Int64?, networks: [String] = []
         if hasLineage {
             lineage = try reader.readTexts()
             state = try TokenState(reading: &reader)
         }
+        if form == Self.formWithScope {
+            scope = try reader.readTexts()
+            expiresAt = try reader.readBool() ? try reader.readInt64() : nil
+            networks = try reader.readTexts()
+        }
         self.init(id: id, role: role, name: name, hash: hash, createdAt: createdAt, createdBy: createdBy,
-                  lineage: lineage, state: state)
+                  lineage: lineage, state: state, scope: scope, expiresAt: expiresAt, networks: networks)
     }
 }
 

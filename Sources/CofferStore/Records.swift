@@ -62,9 +62,17 @@ public struct TokenRecord: Codable, Sendable, Equatable {
     /// of them may hold this one, so none of them can approve for it.
     public var lineage: [String]
     public var state: TokenState
+    /// Patterns over secret names (`NamePattern`): the token touches only secrets one of
+    /// them matches. Empty: every secret.
+    public let scope: [String]
+    /// When the token stops working (ms since 1970, fixed by the leader); nil: never.
+    public let expiresAt: Int64?
+    /// Client networks (`NetworkRange`) the token is accepted from. Empty: anywhere.
+    public let networks: [String]
 
     public init(id: String, role: Role, name: String, hash: [UInt8], createdAt: Int64, createdBy: Actor,
-                lineage: [String] = [], state: TokenState = .active) {
+                lineage: [String] = [], state: TokenState = .active, scope: [String] = [], expiresAt: Int64? = nil,
+                networks: [String] = []) {
         self.id = id
         self.role = role
         self.name = name
@@ -73,6 +81,9 @@ public struct TokenRecord: Codable, Sendable, Equatable {
         self.createdBy = createdBy
         self.lineage = lineage
         self.state = state
+        self.scope = scope
+        self.expiresAt = expiresAt
+        self.networks = networks
     }
 
     /// This token and every token whose holder may hold it.
@@ -93,7 +104,7 @@ public struct TokenRecord: Codable, Sendable, Equatable {
     var isFromBeforeLines: Bool { lineage.last == Self.lineBeforeRecords }
 
     enum CodingKeys: String, CodingKey {
-        case id, role, name, hash, createdAt, createdBy, lineage, state
+        case id, role, name, hash, createdAt, createdBy, lineage, state, scope, expiresAt, networks
     }
 
     // Tokens written before the two-person rule (rows, log entries, bootstrap files) have
@@ -106,7 +117,10 @@ public struct TokenRecord: Codable, Sendable, Equatable {
             name: try container.decode(String.self, forKey: .name), hash: try container.decode([UInt8].self, forKey: .hash),
             createdAt: try container.decode(Int64.self, forKey: .createdAt), createdBy: createdBy,
             lineage: try container.decodeIfPresent([String].self, forKey: .lineage) ?? Self.lineBeforeRecords(madeBy: createdBy),
-            state: try container.decodeIfPresent(TokenState.self, forKey: .state) ?? .active)
+            state: try container.decodeIfPresent(TokenState.self, forKey: .state) ?? .active,
+            scope: try container.decodeIfPresent([String].self, forKey: .scope) ?? [],
+            expiresAt: try container.decodeIfPresent(Int64.self, forKey: .expiresAt),
+            networks: try container.decodeIfPresent([String].self, forKey: .networks) ?? [])
     }
 }
 

@@ -106,7 +106,7 @@ extension TemplateProblem {
 
     static func unknownSecret(_ name: String, at position: SourcePosition) -> TemplateProblem {
         TemplateProblem(kind: .unknownSecret, line: position.line, column: position.column,
-                        message: "unknown secret '\(name)'")
+                        message: "unknown secret '\(name)'", name: name)
     }
 
     static func unsafeInHeader(_ name: String, at position: SourcePosition) -> TemplateProblem {

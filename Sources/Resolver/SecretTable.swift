@@ -90,6 +90,26 @@ public final class SecretTable: @unchecked Sendable {
                            slotCount: slots, count: count, entries: entries)
     }
 
+    /// This generation with only the secrets whose names `allows` takes in: what one token
+    /// may use. Every render path and the template check then see the others as unknown.
+    /// Costs a pass over the slots, so it is made once per token and generation, not per render.
+    public func restricted(to allows: (String) -> Bool) -> SecretTable {
+        let entries = UnsafeMutableBufferPointer<ValueEntry>.allocate(capacity: max(slotCount, 1))
+        entries.baseAddress!.initialize(repeating: ValueEntry(nil), count: max(slotCount, 1))
+        var kept = 0
+        let chunks = self.chunks.enumerated().map { chunk, values in
+            ValueChunk(values.values.enumerated().map { offset, value -> SecretValue? in
+                let slot = chunk << Self.chunkShift + offset
+                guard let value, slot < slotCount, allows(index.displayNames[slot]) else { return nil }
+                entries[slot] = self.entries[slot]
+                kept += 1
+                return value
+            })
+        }
+        return SecretTable(generation: generation, catalogID: catalogID, limits: limits, index: index, chunks: chunks,
+                           slotCount: slotCount, count: kept, entries: entries)
+    }
+
     /// The value in `slot`, if one is present.
     func value(at slot: Int) -> SecretValue? {
         let chunk = slot >> Self.chunkShift, offset = slot & (Self.chunkSize - 1)

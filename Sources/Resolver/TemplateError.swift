@@ -38,6 +38,8 @@ public struct TemplateProblem: Sendable, Equatable, CustomStringConvertible {
         case tooManyReferences = "too_many_references"
         /// The rendered output would be larger than `RenderLimits.maxOutputBytes`.
         case outputTooLarge = "output_too_large"
+        /// A secret outside the calling token's scope (whether or not it exists).
+        case outOfScope = "out_of_scope"
     }
 
     public let kind: Kind
@@ -46,6 +48,23 @@ public struct TemplateProblem: Sendable, Equatable, CustomStringConvertible {
     /// 1-based, in Unicode scalars from the start of the line.
     public let column: Int
     public let message: String
+    /// The secret a reference names, for problems about one (unknown, unsafe in a header).
+    public var name: String? = nil
+
+    public init(kind: Kind, line: Int, column: Int, message: String, name: String? = nil) {
+        self.kind = kind
+        self.line = line
+        self.column = column
+        self.message = message
+        self.name = name
+    }
+
+    /// The same reference, refused as outside a token's scope: the answer reads the same
+    /// whether the secret exists or not.
+    public var outOfScope: TemplateProblem {
+        TemplateProblem(kind: .outOfScope, line: line, column: column,
+                        message: "secret '\(name ?? "")' is outside this token's scope", name: name)
+    }
 
     public var description: String { "\(line):\(column): \(message)" }
 }

@@ -12,10 +12,21 @@ struct TokenCommand: AsyncParsableCommand {
 
         @Option(help: "admin, render or audit.") var role: String
         @Option(help: "A label for the token.") var name: String?
+        @Option(name: .customLong("secrets"), help: """
+            Limit the token to secrets whose names match this pattern ('*' matches any run of name \
+            characters, case-insensitive); repeat for more. Default: every secret.
+            """) var secrets: [String] = []
+        @Option(help: "The token stops working after this long: 90s, 30m, 12h, 7d. Default: never.") var ttl: String?
+        @Option(name: .customLong("allow-cidr"), help: """
+            Accept the token only from clients in this network (10.0.0.0/8, 2001:db8::/32); repeat for more.
+            """) var allowCIDR: [String] = []
 
         func run() async throws {
             var body: [String: Any] = ["role": role]
             if let name { body["name"] = name }
+            if !secrets.isEmpty { body["secrets"] = secrets }
+            if let ttl { body["ttl"] = ttl }
+            if !allowCIDR.isEmpty { body["allow_cidr"] = allowCIDR }
             try await ClientRun.with { client in
                 let object = ClientRun.object(try ClientRun.expect(try await client.json(.POST, "/v1/tokens", body), 201))
                 Output.note("Created \(object["role"] ?? role) token \(object["id"] ?? "") ('\(object["name"] ?? "")'); it is shown this once:")
@@ -40,11 +51,17 @@ struct TokenCommand: AsyncParsableCommand {
                 let response = try ClientRun.expect(try await client.send(.GET, "/v1/tokens"), 200)
                 if json { return Output.raw(response.body + [0x0A]) }
                 let tokens = ClientRun.object(response)["tokens"] as? [[String: Any]] ?? []
-                Output.table([["ID", "ROLE", "NAME", "STATE", "CREATED", "CREATED BY", "APPROVED BY"]] + tokens.map {
-                    ["\($0["id"] ?? "")", "\($0["role"] ?? "")", "\($0["name"] ?? "")", "\($0["state"] ?? "")",
-                     "\($0["created_at"] ?? "")", "\($0["created_by"] ?? "") (\($0["created_by_id"] ?? ""))",
-                     $0["approved_by_id"].map { "\($0)" } ?? "-"]
-                })
+                func list(_ value: Any?) -> String {
+                    let items = value as? [String] ?? []
+                    return items.isEmpty ? "*" : items.joined(separator: ",")
+                }
+                Output.table([["ID", "ROLE", "NAME", "STATE", "SECRETS", "EXPIRES", "NETWORKS", "CREATED", "CREATED BY", "APPROVED BY"]]
+                    + tokens.map {
+                        ["\($0["id"] ?? "")", "\($0["role"] ?? "")", "\($0["name"] ?? "")", "\($0["state"] ?? "")",
+                         list($0["secrets"]), $0["expires_at"].map { "\($0)" } ?? "never", list($0["allow_cidr"]),
+                         "\($0["created_at"] ?? "")", "\($0["created_by"] ?? "") (\($0["created_by_id"] ?? ""))",
+                         $0["approved_by_id"].map { "\($0)" } ?? "-"]
+                    })
             }
         }
     }
