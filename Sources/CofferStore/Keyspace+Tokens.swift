@@ -35,8 +35,10 @@ extension Keyspace {
         }
         guard try txn.get(Table.meta, MetaKey.bootstrapped) == nil else { return .failure(.alreadyBootstrapped) }
         for token in tokens {
+            // A first token starts a line of its own and is in use; its limits stay as given.
             let first = TokenRecord(id: token.id, role: token.role, name: token.name, hash: token.hash,
-                                    createdAt: token.createdAt, createdBy: token.createdBy)
+                                    createdAt: token.createdAt, createdBy: token.createdBy, scope: token.scope,
+                                    expiresAt: token.expiresAt, networks: token.networks)
             try txn.put(Table.tokens, Array(token.id.utf8), encode(first))
         }
         try txn.put(Table.settings, settingsKey, encode(ClusterSettings(tokenApprovals: tokenApprovals)))

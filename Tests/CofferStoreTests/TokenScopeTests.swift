@@ -1,0 +1,100 @@
+import CofferStore
+import Testing
+
+/// What a token may reach: the secret patterns, networks and lifetimes it is made with, and
+/// that no token makes one broader than itself.
+@Suite("Token scope")
+struct TokenScopeTests {
+    @Test(arguments: [
+        ("Payments*", "payments_key", true), ("Payments*", "Payments", true), ("Payments*", "MyPayments", false),
+        ("*_EU", "Stripe_EU", true), ("*_EU", "Stripe_EUR", false), ("Webhook_Prod", "WEBHOOK_PROD", true),
+        ("Webhook_Prod", "Webhook_Prod2", false), ("*", "anything", true), ("a*b*c", "aXXbYYc", true),
+        ("a*b*c", "aXXcYYb", false), ("**", "x", true),
+    ])
+    func patternsMatchNamesCaseInsensitively(pattern: String, name: String, matches: Bool) throws {
+        #expect(try #require(NamePattern(pattern)).matches(name) == matches)
+    }
+
+    @Test func invalidPatternsAreRefused() {
+        for bad in ["", "a b", "a.b", "a/*", String(repeating: "a", count: 129), "é*", "Secrets.A"] {
+            #expect(NamePattern(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test(arguments: [
+        ("Pay*", "Payments*", true), ("Pay*", "Pay", true), ("Payments*", "Pay*", false), ("*", "a*b", true),
+        ("*_EU", "Stripe_EU", true), ("*_EU", "*", false), ("A*C", "AB*C", true), ("A*C", "A*", false),
+        ("Webhook", "Webhook", true), ("Webhook", "Webhook*", false),
+    ])
+    func aPatternCoversOnlyWhatItMatches(outer: String, inner: String, covers: Bool) throws {
+        #expect(try #require(NamePattern(outer)).covers(try #require(NamePattern(inner))) == covers)
+    }
+
+    @Test func networksParseContainAndCover() throws {
+        let tenSlash8 = try #require(NetworkRange("10.0.0.0/8"))
+        #expect(tenSlash8.contains("10.1.2.3") && !tenSlash8.contains("11.0.0.1") && !tenSlash8.contains("127.0.0.1"))
+        #expect(tenSlash8.contains("::ffff:10.9.9.9"), "an IPv4 client seen as IPv4-mapped IPv6")
+        #expect(try #require(NetworkRange("10.1.2.3/8")).description == "10.0.0.0/8", "kept as the range's first address")
+        let v6 = try #require(NetworkRange("2001:db8::/32"))
+        #expect(v6.contains("2001:db8:1::5") && !v6.contains("2001:db9::1") && !v6.contains("10.0.0.1"))
+        #expect(tenSlash8.covers(try #require(NetworkRange("10.4.0.0/16"))))
+        let tenFour = try #require(NetworkRange("10.4.0.0/16"))
+        #expect(!tenFour.covers(tenSlash8))
+        #expect(!tenSlash8.covers(v6))
+        #expect(try #require(NetworkRange("0.0.0.0/0")).contains("192.168.1.1"))
+        for bad in ["10.0.0.0", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0/8", "::1/129", "host/8", "10.0.0.0/08", "10.0.0.0/+8", ""] {
+            #expect(NetworkRange(bad) == nil, "\(bad)")
+        }
+    }
+
+    static func token(_ id: String, scope: [String] = [], expiresAt: Int64? = nil, networks: [String] = [],
+                      by: String = "a", role: Role = .render) -> TokenRecord {
+        TokenRecord(id: id, role: role, name: id, hash: [1], createdAt: 10, createdBy: Actor(tokenID: by, name: by),
+                    scope: scope, expiresAt: expiresAt, networks: networks)
+    }
+
+    @Test func noTokenIsMadeBroaderThanItsMaker() throws {
+        let store = try TemporaryKeyspace()
+        let maker = TokenRecord(id: "a", role: .admin, name: "a", hash: [1], createdAt: 0, createdBy: .system,
+                                scope: ["Pay*"], expiresAt: 1_000, networks: ["10.0.0.0/8"])
+        #expect(try store.apply(.initialize(tokens: [maker], tokenApprovals: 1)) == [.success(.bootstrapped)])
+        let broader = [
+            Self.token("all", expiresAt: 500, networks: ["10.0.0.0/16"]),
+            Self.token("wider", scope: ["P*"], expiresAt: 500, networks: ["10.0.0.0/16"]),
+            Self.token("forever", scope: ["Payments"], networks: ["10.0.0.0/16"]),
+            Self.token("later", scope: ["Payments"], expiresAt: 2_000, networks: ["10.0.0.0/16"]),
+            Self.token("anywhere", scope: ["Payments"], expiresAt: 500),
+            Self.token("elsewhere", scope: ["Payments"], expiresAt: 500, networks: ["11.0.0.0/8"]),
+        ]
+        for token in broader {
+            guard case .failure(.forbidden) = try store.apply(.createToken(token))[0] else {
+                Issue.record("\(token.id) was made broader than its maker")
+                continue
+            }
+        }
+        let narrower = Self.token("narrow", scope: ["Payments*", "pay_eu"], expiresAt: 1_000, networks: ["10.2.0.0/16"])
+        #expect(try store.apply(.createToken(narrower))[0].isSuccess)
+        #expect(try store.keyspace.token(id: "narrow")?.scope == ["Payments*", "pay_eu"])
+        #expect(try store.keyspace.audit().last?.target == "narrow (render; secrets Payments*,pay_eu; ttl 0s; networks 10.2.0.0/16)")
+
+        // Past its time the maker makes nothing.
+        let late = TokenRecord(id: "late", role: .audit, name: "late", hash: [1], createdAt: 1_000, createdBy: Actor(tokenID: "a", name: "a"),
+                               scope: ["Pay"], expiresAt: 1_000, networks: ["10.0.0.0/8"])
+        guard case .failure(.forbidden) = try store.apply(.createToken(late))[0] else {
+            Issue.record("an expired token made a token")
+            return
+        }
+    }
+
+    @Test func scopeExpiryAndNetworksSurviveTheBinaryForm() throws {
+        let token = Self.token("s", scope: ["A*", "B"], expiresAt: 99, networks: ["10.0.0.0/8", "::1/128"])
+        var writer = ByteWriter()
+        Command.createToken(token).write(to: &writer)
+        var reader = ByteReader(writer.bytes)
+        #expect(try Command(reading: &reader) == .createToken(token))
+        #expect(token.allows(secret: "abc") && token.allows(secret: "b") && !token.allows(secret: "c"))
+        #expect(token.isExpired(at: 99) && !token.isExpired(at: 98))
+        #expect(token.admits(client: "10.3.3.3") && token.admits(client: "::1") && !token.admits(client: "127.0.0.1"))
+        #expect(!token.admits(client: nil))
+    }
+}
