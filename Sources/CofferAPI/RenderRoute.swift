@@ -27,7 +27,8 @@ struct RenderRoute {
         let token = try auth.require(.render, for: request, context)
         let query = request.uri.queryParameters
         let placement: Placement
-        switch query["placement"].map(String.init) ?? "body" {
+        let placementName = query["placement"].map(String.init) ?? "body"
+        switch placementName {
         case "body": placement = .body
         case "header", "url": placement = .headerOrURL
         case "http": placement = .rawHTTPRequest
@@ -40,9 +41,14 @@ struct RenderRoute {
         default: throw APIError.badRequest("consistency must be local or linearizable")
         }
         let template = try await JSONBody.collect(request)
+        let destination = try template.withUnsafeReadableBytes { bytes in
+            try RenderDestination.find(template: bytes, placement: placementName, delimiters: delimiters,
+                                       parameter: query["destination"].map(String.init))
+        }
+        let table = node.table(for: token, to: destination)
         let result = template.withUnsafeReadableBytes { bytes in
             Result { () throws(TemplateError) -> (body: ByteBuffer, generation: UInt64) in
-                let output = try node.table(for: token).render(bytes, delimiters: delimiters, placement: placement)
+                let output = try table.render(bytes, delimiters: delimiters, placement: placement)
                 return (output.withUnsafeBytes { ByteBuffer(bytes: $0) }, output.generation)
             }
         }
@@ -55,7 +61,7 @@ struct RenderRoute {
                 body: .init(byteBuffer: output.body))
         case .failure(let error):
             failures.increment()
-            let scoped = error.scoped(to: token)
+            let scoped = error.forRender(by: token, to: destination, node: node)
             if let outside = scoped.outOfScopeOnly {
                 return try JSONBody.response(TemplateErrorsResponse(outside), status: .forbidden)
             }

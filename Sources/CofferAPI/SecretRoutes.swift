@@ -15,6 +15,12 @@ struct SecretRoutes {
         let name: String?
         let value: String?
         let generate: Generate?
+        /// Where the value may be sent; absent or empty: anywhere.
+        let allowHosts: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, value, generate, allowHosts = "allow_hosts"
+        }
 
         struct Generate: Decodable {
             let length: Int?
@@ -28,6 +34,11 @@ struct SecretRoutes {
             case (.some, .some): throw APIError.badRequest("give either 'value' or 'generate', not both")
             }
         }
+    }
+
+    struct HostsRequest: Decodable {
+        /// The new list; empty clears it.
+        let hosts: [String]
     }
 
     struct Written: Encodable {
@@ -58,6 +69,14 @@ struct SecretRoutes {
             return try JSONBody.response(SecretView(found.record, versions: found.versions))
         }
         router.put("/v1/secrets/{name}") { request, context in try await rotate(request, context, name: try context.parameters.require("name")) }
+        router.put("/v1/secrets/{name}/hosts") { request, context in
+            let caller = try auth.require(.admin, for: request, context)
+            let name = try context.parameters.require("name")
+            try caller.requireScope([name])
+            let body = try await JSONBody.decode(HostsRequest.self, from: request)
+            let reply = try await node.perform(.setSecretHosts(name: name, hosts: body.hosts, actor: caller.actor))
+            return try JSONBody.response(SecretView(reply.records[0]))
+        }
         router.delete("/v1/secrets/{name}") { request, context in
             let caller = try auth.require(.admin, for: request, context)
             let name = try context.parameters.require("name")
@@ -72,7 +91,8 @@ struct SecretRoutes {
         let body = try await JSONBody.decode(ValueRequest.self, from: request)
         guard let name = body.name else { throw APIError.badRequest("the field 'name' is required") }
         try caller.requireScope([name])
-        let reply = try await node.perform(.createSecret(name: name, value: try body.source(), actor: caller.actor))
+        let reply = try await node.perform(.createSecret(name: name, value: try body.source(), hosts: body.allowHosts ?? [],
+                                                         actor: caller.actor))
         let record = reply.records[0]
         return try JSONBody.response(
             Written(name: record.name, version: record.currentVersion, createdAt: Timestamp.iso8601(record.createdAt),

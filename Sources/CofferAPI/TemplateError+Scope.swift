@@ -1,3 +1,4 @@
+import CofferNode
 import CofferStore
 import Resolver
 
@@ -10,6 +11,16 @@ extension TemplateError {
             guard problem.kind == .unknownSecret, let name = problem.name, !token.allows(secret: name) else { return problem }
             return problem.outOfScope
         }, unreported: unreported)
+    }
+
+    /// A render's problems as its caller sees them: out of scope first (see `scoped`), then a
+    /// secret the render's table left out because it may not go to `destination`.
+    func forRender(by token: TokenRecord, to destination: Destination?, node: Node) -> TemplateError {
+        let scoped = scoped(to: token)
+        return TemplateError(problems: scoped.problems.map { problem in
+            guard problem.kind == .unknownSecret, let name = problem.name, !node.mayRender(name, to: destination) else { return problem }
+            return problem.notAllowed(to: destination?.description)
+        }, unreported: scoped.unreported)
     }
 
     /// Only the out-of-scope problems, if there are any: the render is refused for them alone.

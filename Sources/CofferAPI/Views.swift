@@ -9,6 +9,8 @@ struct SecretView: Encodable {
     let createdBy: String
     let updatedAt: String
     let updatedBy: String
+    /// Where the value may be sent; empty: anywhere.
+    let allowedHosts: [String]
     let versions: [VersionView]?
 
     struct VersionView: Encodable {
@@ -30,6 +32,7 @@ struct SecretView: Encodable {
         createdBy = record.createdBy.name
         updatedAt = Timestamp.iso8601(record.updatedAt)
         updatedBy = record.updatedBy.name
+        allowedHosts = record.allowedHosts
         versions = history?.map {
             VersionView(version: $0.version, createdAt: Timestamp.iso8601($0.createdAt), createdBy: $0.createdBy.name,
                         rotationID: $0.rotationID)
@@ -37,7 +40,7 @@ struct SecretView: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, version, versions
+        case name, version, versions, allowedHosts = "allowed_hosts"
         case createdAt = "created_at", createdBy = "created_by", updatedAt = "updated_at", updatedBy = "updated_by"
     }
 }

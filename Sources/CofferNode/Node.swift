@@ -21,7 +21,9 @@ public final class Node: Sendable {
     let rotationGenerations = RotationGenerations()
     let rotationIDs = RotationIDs()
     private let tokenCache = TokenCache()
-    private let scopedTables = ScopedTables()
+    private let renderTables = RenderTables()
+    /// The host lists of the secrets that have one, kept current as commands apply.
+    let secretHosts: Locked<SecretHosts>
     let logger: Logger
 
     public init(config: NodeConfig, logger: Logger) throws {
@@ -45,6 +47,8 @@ public final class Node: Sendable {
         catalog = SecretCatalog(limits: config.effectiveLimits.render)
         try Self.loadTable(from: keyspace, into: catalog)
         addresses = Locked(try Self.addressBook(config: config, keyspace: keyspace))
+        let secretHosts = Locked(try Self.hosts(in: keyspace))
+        self.secretHosts = secretHosts
 
         var settings = RaftDriver.Settings()
         if let timings = config.raft {
@@ -70,6 +74,7 @@ public final class Node: Sendable {
             onApplied: { applied, snapshotInstalled in
                 // First: a revoked token must stop working before anything else is done with the batch.
                 if snapshotInstalled || applied.contains(where: \.changesTokens) { tokenCache.invalidate() }
+                Self.noteHosts(applied, snapshotInstalled: snapshotInstalled, in: secretHosts, keyspace: keyspace)
                 Self.install(applied, snapshotInstalled: snapshotInstalled, into: catalog, keyspace: keyspace, logger: logger)
                 generations.record(applied, generation: catalog.current.generation)
                 if snapshotInstalled || applied.contains(where: { if case .success(.memberSet) = $0.result { true } else { false } }) {
@@ -207,11 +212,15 @@ public final class Node: Sendable {
         var reply = WriteReply()
         let now = Self.now()
         switch request {
-        case .createSecret(let name, let spec, let actor):
+        case .createSecret(let name, let spec, let hosts, let actor):
             guard SecretName.isValid(name) else { throw ServiceError.invalid("invalid secret name: \(SecretName.rule)") }
+            try Self.checkHosts(hosts)
             let plaintext = try Self.materialize(spec)
             let sealed = try plaintext.withUnsafeBytes { try Envelope.seal($0, name: name, version: 1, with: keyspace.masterKey) }
-            let applied = try await submit(.createSecret(name: name, value: sealed, at: now, by: actor), into: &reply)
+            let command: Command = hosts.isEmpty
+                ? .createSecret(name: name, value: sealed, at: now, by: actor)
+                : .createSecretWithHosts(name: name, value: sealed, hosts: hosts, at: now, by: actor)
+            let applied = try await submit(command, into: &reply)
             guard case .secretCreated(let record) = applied else { throw ServiceError.unavailable("unexpected outcome") }
             reply.records = [record]
             if spec.isGenerated { reply.generated[record.name] = plaintext.withUnsafeBytes { Array($0) } }
@@ -227,6 +236,14 @@ public final class Node: Sendable {
 
         case .rotationStatus(let id):
             reply.rotation = try leaderRotationStatus(id: id)
+
+        case .setSecretHosts(let name, let hosts, let actor):
+            try Self.checkHosts(hosts)
+            guard case .secretHostsSet(let record) = try await submit(.setSecretHosts(name: name, hosts: hosts, at: now, by: actor), into: &reply) else {
+                throw ServiceError.unavailable("unexpected outcome")
+            }
+            reply.records = [record]
+            logger.info("secret hosts set", metadata: ["name": "\(record.name)", "hosts": "\(hosts.count)", "by": "\(actor.tokenID)"])
 
         case .deleteSecret(let name, let actor):
             guard SecretName.isValid(name) else { throw ServiceError.notFound("no secret named '\(name)'") }
@@ -329,9 +346,15 @@ public final class Node: Sendable {
         try catalog.current.render(template, delimiters: delimiters, placement: placement)
     }
 
-    /// The secret table `token` renders with: every secret, or only those of its scope.
-    public func table(for token: TokenRecord) -> SecretTable {
-        scopedTables.table(for: token, current: catalog.current)
+    /// The secret table `token` renders with for a request to `destination`: only the
+    /// secrets of its scope that may go there.
+    public func table(for token: TokenRecord, to destination: Destination?) -> SecretTable {
+        renderTables.table(for: token, to: destination, current: catalog.current, hosts: secretHosts.value)
+    }
+
+    /// Whether the secret `name` may go to `destination` (nil: not known).
+    public func mayRender(_ name: String, to destination: Destination?) -> Bool {
+        secretHosts.value.allows(name, to: destination)
     }
 
     public func tokens() throws -> [TokenRecord] { try keyspace.tokens() }
@@ -353,6 +376,12 @@ public final class Node: Sendable {
     }
 
     // MARK: Internals
+
+    /// Host patterns as a secret's list takes them: at most 100, each valid.
+    static func checkHosts(_ hosts: [String]) throws {
+        guard hosts.count <= 100 else { throw ServiceError.invalid("a secret takes at most 100 hosts") }
+        for host in hosts where HostPattern(host) == nil { throw ServiceError.invalid("invalid host '\(host)': \(HostPattern.rule)") }
+    }
 
     static func materialize(_ spec: ValueSpec) throws -> SecureBytes {
         switch spec {
@@ -383,6 +412,32 @@ public final class Node: Sendable {
     }
 
     /// Loads every current value into the catalog, at the keyspace's applied index.
+    static func hosts(in keyspace: Keyspace) throws -> SecretHosts {
+        var hosts = SecretHosts()
+        for record in try keyspace.secrets() where !record.allowedHosts.isEmpty { hosts.set(record.name, record.allowedHosts) }
+        return hosts
+    }
+
+    /// Keeps the host lists in step with the keyspace, before the batch's values are
+    /// installed, so a new secret never renders before its list is known.
+    private static func noteHosts(_ applied: [AppliedCommand], snapshotInstalled: Bool, in hosts: Locked<SecretHosts>, keyspace: Keyspace) {
+        if snapshotInstalled, let fresh = try? Self.hosts(in: keyspace) {
+            hosts.withLock { $0 = SecretHosts(version: $0.version &+ 1, patterns: fresh.patterns) }
+            return
+        }
+        for command in applied {
+            switch command.result {
+            case .success(.secretCreated(let record)), .success(.secretHostsSet(let record)):
+                // Only a list that exists or changes moves the version (and remakes render views).
+                hosts.withLock { if !record.allowedHosts.isEmpty || $0.has(record.name) { $0.set(record.name, record.allowedHosts) } }
+            case .success(.secretDeleted(let name)):
+                hosts.withLock { if $0.has(name) { $0.set(name, []) } }
+            default:
+                break
+            }
+        }
+    }
+
     private static func loadTable(from keyspace: Keyspace, into catalog: SecretCatalog) throws {
         let (appliedIndex, sealed) = try keyspace.currentValues()
         guard appliedIndex > catalog.current.generation else { return }

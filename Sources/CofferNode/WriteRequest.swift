@@ -4,7 +4,9 @@ import Foundation
 /// A write as it travels from the node a client called to the leader, which seals values,
 /// proposes the command and answers once it is applied. Sent only over mutual TLS.
 public enum WriteRequest: Codable, Sendable {
-    case createSecret(name: String, value: ValueSpec, actor: Actor)
+    case createSecret(name: String, value: ValueSpec, hosts: [String], actor: Actor)
+    /// Where a secret may be sent (empty: anywhere).
+    case setSecretHosts(name: String, hosts: [String], actor: Actor)
     case rotate(items: [RotationSpec], actor: Actor)
     /// A cluster-wide rotation or rollback whose answer reports every member's state.
     case rotation(RotationRequest, actor: Actor)

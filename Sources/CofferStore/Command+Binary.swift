@@ -5,7 +5,7 @@ import CofferCrypto
 extension Command: BinaryRecord {
     private enum Tag: UInt8 {
         case createSecret = 1, rotateSecrets, rollbackSecrets, deleteSecret, createToken, revokeToken, bootstrapTokens,
-             setMember, removeMember, initialize, approveToken, setTokenApprovals
+             setMember, removeMember, initialize, approveToken, setTokenApprovals, createSecretWithHosts, setSecretHosts
     }
 
     public func write(to writer: inout ByteWriter) {
@@ -14,6 +14,19 @@ extension Command: BinaryRecord {
             writer.write(Tag.createSecret.rawValue)
             writer.write(string: name)
             value.write(to: &writer)
+            writer.write(at)
+            by.write(to: &writer)
+        case .createSecretWithHosts(let name, let value, let hosts, let at, let by):
+            writer.write(Tag.createSecretWithHosts.rawValue)
+            writer.write(string: name)
+            value.write(to: &writer)
+            writer.write(texts: hosts)
+            writer.write(at)
+            by.write(to: &writer)
+        case .setSecretHosts(let name, let hosts, let at, let by):
+            writer.write(Tag.setSecretHosts.rawValue)
+            writer.write(string: name)
+            writer.write(texts: hosts)
             writer.write(at)
             by.write(to: &writer)
         case .rotateSecrets(let id, let items, let at, let by), .rollbackSecrets(let id, let items, let at, let by):
@@ -68,6 +81,12 @@ extension Command: BinaryRecord {
         case .createSecret:
             self = .createSecret(name: try reader.readText(), value: try SealedValue(reading: &reader),
                                  at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .createSecretWithHosts:
+            self = .createSecretWithHosts(name: try reader.readText(), value: try SealedValue(reading: &reader),
+                                          hosts: try reader.readTexts(), at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .setSecretHosts:
+            self = .setSecretHosts(name: try reader.readText(), hosts: try reader.readTexts(), at: try reader.readInt64(),
+                                   by: try Actor(reading: &reader))
         case .rotateSecrets:
             self = .rotateSecrets(id: try reader.readText(), items: try reader.readList(of: RotationItem.self),
                                   at: try reader.readInt64(), by: try Actor(reading: &reader))

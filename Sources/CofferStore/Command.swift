@@ -6,6 +6,10 @@ import CofferCrypto
 /// which they were proposed, so applying them reads no clock.
 public enum Command: Codable, Sendable, Equatable {
     case createSecret(name: String, value: SealedValue, at: Int64, by: Actor)
+    /// A secret that may only be sent to `hosts` from its first moment.
+    case createSecretWithHosts(name: String, value: SealedValue, hosts: [String], at: Int64, by: Actor)
+    /// Replaces where a secret may be sent (empty: anywhere).
+    case setSecretHosts(name: String, hosts: [String], at: Int64, by: Actor)
     /// Replaces every listed secret's value in one step. `version` is the version each
     /// becomes, fixed when the values were sealed (it is bound into their ciphertext).
     case rotateSecrets(id: String, items: [RotationItem], at: Int64, by: Actor)
@@ -95,6 +99,7 @@ public enum CommandOutcome: Sendable, Equatable {
     case secretCreated(SecretRecord)
     case secretsRotated([SecretRecord])
     case secretDeleted(String)
+    case secretHostsSet(SecretRecord)
     case tokenCreated(TokenRecord)
     case tokenRevoked(String)
     case tokenApproved(TokenRecord)

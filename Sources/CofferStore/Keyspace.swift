@@ -92,16 +92,20 @@ public final class Keyspace: @unchecked Sendable {
     ) throws -> Result<CommandOutcome, Rejection> {
         switch command {
         case .createSecret(let name, let value, let at, let by):
-            guard isValidName(name) else { return .failure(.invalidName(name)) }
-            guard try secret(named: name, in: txn) == nil else { return .failure(.nameTaken(name)) }
-            let record = SecretRecord(name: name, currentVersion: 1, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by)
+            return try createSecret(name: name, value: value, hosts: [], at: at, by: by, index: index, in: txn, changes: &changes)
+
+        case .createSecretWithHosts(let name, let value, let hosts, let at, let by):
+            return try createSecret(name: name, value: value, hosts: hosts, at: at, by: by, index: index, in: txn, changes: &changes)
+
+        case .setSecretHosts(let name, let hosts, let at, let by):
+            guard hosts.allSatisfy({ HostPattern($0) != nil }) else { return .failure(.invalidRequest("invalid host: \(HostPattern.rule)")) }
+            guard var record = try secret(named: name, in: txn) else { return .failure(.notFound(name)) }
+            record.allowedHosts = hosts
+            record.updatedAt = at
+            record.updatedBy = by
             try put(record, in: txn)
-            try txn.put(Table.secretRows, SecretRows.version(name, 1),
-                        encode(VersionInfo(version: 1, createdAt: at, createdBy: by, rotationID: nil)))
-            try txn.put(Table.secretRows, SecretRows.value(name, 1), encode(value))
-            try audit(index, 0, at, by, "secret.create", name, version: 1, rotationID: nil, in: txn)
-            changes.append(.set(name: name, version: 1, value: value))
-            return .success(.secretCreated(record))
+            try audit(index, 0, at, by, "secret.hosts", record.name, version: nil, rotationID: nil, in: txn)
+            return .success(.secretHostsSet(record))
 
         case .rotateSecrets(let id, let items, let at, let by):
             return try rotate(id: id, kind: .rotate, items: items, at: at, by: by, index: index, in: txn, changes: &changes)
@@ -146,6 +150,24 @@ public final class Keyspace: @unchecked Sendable {
             try txn.delete(Table.members, Array(id.utf8))
             return .success(.memberRemoved(id))
         }
+    }
+
+    private static func createSecret(
+        name: String, value: SealedValue, hosts: [String], at: Int64, by: Actor, index: UInt64, in txn: LMDBTransaction,
+        changes: inout [ValueChange]
+    ) throws -> Result<CommandOutcome, Rejection> {
+        guard isValidName(name) else { return .failure(.invalidName(name)) }
+        guard hosts.allSatisfy({ HostPattern($0) != nil }) else { return .failure(.invalidRequest("invalid host: \(HostPattern.rule)")) }
+        guard try secret(named: name, in: txn) == nil else { return .failure(.nameTaken(name)) }
+        let record = SecretRecord(name: name, currentVersion: 1, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by,
+                                  allowedHosts: hosts)
+        try put(record, in: txn)
+        try txn.put(Table.secretRows, SecretRows.version(name, 1),
+                    encode(VersionInfo(version: 1, createdAt: at, createdBy: by, rotationID: nil)))
+        try txn.put(Table.secretRows, SecretRows.value(name, 1), encode(value))
+        try audit(index, 0, at, by, "secret.create", name, version: 1, rotationID: nil, in: txn)
+        changes.append(.set(name: name, version: 1, value: value))
+        return .success(.secretCreated(record))
     }
 
     /// All of `items` take their new versions, or (on any rejection) none does.

@@ -15,20 +15,29 @@ extension Actor: BinaryRecord {
 }
 
 extension SecretRecord: BinaryRecord {
+    /// Records written before host lists begin with their name's length (first byte 0); today's
+    /// begin with this byte.
+    private static let formWithHosts: UInt8 = 2
+
     public func write(to writer: inout ByteWriter) {
+        writer.write(Self.formWithHosts)
         writer.write(string: name)
         writer.write(currentVersion)
         writer.write(createdAt)
         createdBy.write(to: &writer)
         writer.write(updatedAt)
         updatedBy.write(to: &writer)
+        writer.write(texts: allowedHosts)
     }
 
     public init(reading reader: inout ByteReader) throws(DecodingFailure) {
+        let hasHosts = try reader.peekByte() == Self.formWithHosts
+        if hasHosts { _ = try reader.readByte() }
         self.init(
             name: try reader.readText(), currentVersion: try reader.readUInt64(),
             createdAt: try reader.readInt64(), createdBy: try Actor(reading: &reader),
-            updatedAt: try reader.readInt64(), updatedBy: try Actor(reading: &reader))
+            updatedAt: try reader.readInt64(), updatedBy: try Actor(reading: &reader),
+            allowedHosts: hasHosts ? try reader.readTexts() : [])
     }
 }
 

@@ -23,6 +23,34 @@ public struct SecretRecord: Codable, Sendable, Equatable {
     public var createdBy: Actor
     public var updatedAt: Int64
     public var updatedBy: Actor
+    /// Where the value may be sent (`HostPattern`s); empty: anywhere.
+    public var allowedHosts: [String] = []
+
+    init(name: String, currentVersion: UInt64, createdAt: Int64, createdBy: Actor, updatedAt: Int64, updatedBy: Actor,
+         allowedHosts: [String] = []) {
+        self.name = name
+        self.currentVersion = currentVersion
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
+        self.allowedHosts = allowedHosts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, currentVersion, createdAt, createdBy, updatedAt, updatedBy, allowedHosts
+    }
+
+    // Records written before host lists have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            currentVersion: try container.decode(UInt64.self, forKey: .currentVersion),
+            createdAt: try container.decode(Int64.self, forKey: .createdAt), createdBy: try container.decode(Actor.self, forKey: .createdBy),
+            updatedAt: try container.decode(Int64.self, forKey: .updatedAt), updatedBy: try container.decode(Actor.self, forKey: .updatedBy),
+            allowedHosts: try container.decodeIfPresent([String].self, forKey: .allowedHosts) ?? [])
+    }
 }
 
 /// A record as stored before version metadata moved to a table of its own: the history was an

@@ -40,6 +40,8 @@ public struct TemplateProblem: Sendable, Equatable, CustomStringConvertible {
         case outputTooLarge = "output_too_large"
         /// A secret outside the calling token's scope (whether or not it exists).
         case outOfScope = "out_of_scope"
+        /// A secret whose host list does not take the request's destination (or none is known).
+        case destination
     }
 
     public let kind: Kind
@@ -64,6 +66,14 @@ public struct TemplateProblem: Sendable, Equatable, CustomStringConvertible {
     public var outOfScope: TemplateProblem {
         TemplateProblem(kind: .outOfScope, line: line, column: column,
                         message: "secret '\(name ?? "")' is outside this token's scope", name: name)
+    }
+
+    /// The same reference, refused because its secret may not go to `destination` (nil: the
+    /// request names no destination).
+    public func notAllowed(to destination: String?) -> TemplateProblem {
+        let place = destination.map { "to \($0)" } ?? "where the destination is not known (give an absolute URL or destination=)"
+        return TemplateProblem(kind: .destination, line: line, column: column,
+                               message: "secret '\(name ?? "")' may not be sent \(place)", name: name)
     }
 
     public var description: String { "\(line):\(column): \(message)" }

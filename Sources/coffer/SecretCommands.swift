@@ -5,7 +5,7 @@ import Foundation
 struct SecretCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Create, list, show, rotate and delete secrets.",
-        subcommands: [Create.self, List.self, Show.self, Rotate.self, Rollback.self, Delete.self])
+        subcommands: [Create.self, List.self, Show.self, Rotate.self, Rollback.self, Hosts.self, Delete.self])
 
     /// Where a new value comes from: stdin (default), a file, or the server's generator.
     struct ValueOptions: ParsableArguments {
@@ -50,10 +50,15 @@ struct SecretCommand: AsyncParsableCommand {
         var name: String
 
         @OptionGroup var value: ValueOptions
+        @Option(name: .customLong("allow-host"), help: """
+            Render the secret only into requests to this host (api.stripe.com, '*.stripe.com', host:8443); \
+            repeat for more. Default: anywhere.
+            """) var allowHosts: [String] = []
 
         func run() async throws {
             var body = try value.body()
             body["name"] = name
+            if !allowHosts.isEmpty { body["allow_hosts"] = allowHosts }
             try await ClientRun.with { client in
                 let response = try ClientRun.expect(try await client.json(.POST, "/v1/secrets", body), 201)
                 let object = ClientRun.object(response)
@@ -76,8 +81,10 @@ struct SecretCommand: AsyncParsableCommand {
                 let response = try ClientRun.expect(try await client.send(.GET, "/v1/secrets"), 200)
                 if json { return Output.raw(response.body + [0x0A]) }
                 let secrets = ClientRun.object(response)["secrets"] as? [[String: Any]] ?? []
-                Output.table([["NAME", "VERSION", "UPDATED", "BY"]] + secrets.map {
-                    ["\($0["name"] ?? "")", "\($0["version"] ?? "")", "\($0["updated_at"] ?? "")", "\($0["updated_by"] ?? "")"]
+                Output.table([["NAME", "VERSION", "UPDATED", "BY", "HOSTS"]] + secrets.map {
+                    let hosts = $0["allowed_hosts"] as? [String] ?? []
+                    return ["\($0["name"] ?? "")", "\($0["version"] ?? "")", "\($0["updated_at"] ?? "")", "\($0["updated_by"] ?? "")",
+                            hosts.isEmpty ? "*" : hosts.joined(separator: ",")]
                 })
             }
         }
@@ -97,6 +104,8 @@ struct SecretCommand: AsyncParsableCommand {
                 for key in ["name", "version", "created_at", "created_by", "updated_at", "updated_by"] {
                     Output.line("\(key.padding(toLength: 11, withPad: " ", startingAt: 0)) \(object[key] ?? "")")
                 }
+                let hosts = object["allowed_hosts"] as? [String] ?? []
+                Output.line("hosts       \(hosts.isEmpty ? "anywhere" : hosts.joined(separator: ", "))")
                 for version in object["versions"] as? [[String: Any]] ?? [] {
                     Output.line("version \(version["version"] ?? "")  \(version["created_at"] ?? "")  \(version["created_by"] ?? "")")
                 }
@@ -174,6 +183,32 @@ struct SecretCommand: AsyncParsableCommand {
             var body = wait.fields
             body["rollback"] = names
             try await RotationOutput.submit(body, json: wait.json)
+        }
+    }
+
+    struct Hosts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or clear the hosts a secret may be sent to (one step, audited).",
+            discussion: """
+                A render places the secret only when the request's destination (its URL, its Host header, \
+                or destination=) is one of these hosts; '*.example.com' takes any name under example.com \
+                but not example.com itself. Without a list the secret renders anywhere.
+                """)
+
+        @Argument var name: String
+        @Option(name: .customLong("set"), parsing: .upToNextOption, help: "The new list of hosts.") var hosts: [String] = []
+        @Flag(help: "Remove the list: the secret renders anywhere.") var clear = false
+
+        func validate() throws {
+            guard clear != !hosts.isEmpty else { throw ValidationError("give --set HOST... or --clear") }
+        }
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let response = try await client.json(.PUT, "/v1/secrets/\(pathSegment(name))/hosts", ["hosts": hosts])
+                _ = try ClientRun.expect(response, 200)
+                Output.note(hosts.isEmpty ? "Secret '\(name)' renders anywhere." : "Secret '\(name)' renders only to \(hosts.joined(separator: ", ")).")
+            }
         }
     }
 

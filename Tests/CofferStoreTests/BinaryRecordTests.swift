@@ -43,6 +43,9 @@ struct BinaryRecordTests {
             .initialize(tokens: [token, approved], tokenApprovals: 2),
             .approveToken(id: "tk3", at: 10, by: admin),
             .setTokenApprovals(1, at: .max, by: admin),
+            .createSecretWithHosts(name: "Hosted", value: try sealed("h", "Hosted", 1), hosts: ["api.example.com", "*.example.com:8443"],
+                                   at: 5, by: admin),
+            .setSecretHosts(name: "Hosted", hosts: [], at: 6, by: admin),
         ]
     }
 
@@ -80,7 +83,7 @@ struct BinaryRecordTests {
 
     @Test func unknownTagsBadTextAndHugeLengthsAreErrors() throws {
         let delete = Self.encoded(.deleteSecret(name: "AB", at: 1, by: admin))
-        for tag: UInt8 in [0, 13, 0xFF] {
+        for tag: UInt8 in [0, 15, 0xFF] {
             #expect(throws: DecodingFailure.invalid("command tag")) { try Self.decoded([tag] + delete.dropFirst()) }
         }
         var badUTF8 = delete
