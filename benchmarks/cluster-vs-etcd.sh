@@ -12,7 +12,7 @@
 #   READ_C=16        concurrency of the read runs
 #   EQUAL_TICK_MS=100 EQUAL_ELECTION_TICKS=10   the "equal timings" for both systems
 #                    (heartbeat = one tick; etcd: --heartbeat-interval, --election-timeout)
-#   SKIP="failover rotation"   sections to leave out
+#   SKIP="failover rotation scoped"   sections to leave out
 #   COFFER_BIN=path  measure this coffer binary instead of building .build/release/coffer
 #   KEEP_RESULTS=file  keep the raw results (one line per run) there
 set -euo pipefail
@@ -220,6 +220,31 @@ failover_trials() { # system label
         sleep 1 # let the restarted member catch up and the new leader settle
     done
 }
+# --- Scoped renders (Coffer only): the local renders again, in turns with a render token scoped
+# by 20 name patterns, the four secrets the template uses bound to its destination's hosts.
+if [[ " $SKIP " != *" scoped "* ]]; then
+    echo "scoped renders ..."
+    admin_api() { curl -s --max-time 10 --cacert "$dir/ca.pem" -H "Authorization: Bearer $(cat "$dir/admin.token")" \
+        -H "Content-Type: application/json" "$@"; }
+    for name in STRIPE_API_KEY webhooksigningsecret DB_Password partner_token_eu; do
+        admin_api -X PUT -d '{"hosts": ["api.payments.example.com", "*.payments.example.com"]}' \
+            "https://127.0.0.1:$api/v1/secrets/$name/hosts" >/dev/null
+    done
+    patterns='"STRIPE_*","webhook*","DB_*","partner_*_eu"'
+    for i in $(seq 1 16); do patterns="$patterns,\"Unused_$i*\""; done
+    admin_api -X POST -d "{\"role\": \"render\", \"name\": \"scoped-bench\", \"secrets\": [$patterns]}" \
+        "https://127.0.0.1:$api/v1/tokens" | jq -r .token >"$work/scoped.token"
+    exec 9>"$lock"; flock 9
+    for round in 1 2; do
+        for kind in plain scoped; do
+            token_file=$dir/render.token; [ $kind = scoped ] && token_file=$work/scoped.token
+            record "read $kind$round coffer" "$(coffer_gen -token-file "$token_file" -template benchmarks/fixtures/http-post-4refs.tmpl \
+                -op get -c "$READ_C" -n 1000000 -d "$DURATION" -server-pids "$(pids "${coffer_pids[@]}")")"
+        done
+    done
+    flock -u 9
+fi
+
 if [[ " $SKIP " != *" failover "* ]]; then
     echo "failover at default timings (Coffer: 25 ms tick, election 10-20 ticks; etcd: 100 ms heartbeat, 1000 ms election) ..."
     exec 9>"$lock"; flock 9; failover_trials coffer default; failover_trials etcd default; flock -u 9

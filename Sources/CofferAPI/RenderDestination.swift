@@ -27,30 +27,30 @@ enum RenderDestination {
     }
 
     /// The request line's absolute URL and the `Host` header of a raw HTTP/1.1 request head.
+    /// Reads the head's bytes only (every render with `placement=http` comes through here):
+    /// nothing is copied but the request target and the Host value.
     private static func fromRequestHead(_ template: UnsafeRawBufferPointer, delimiters: Delimiters) throws -> Destination? {
-        // By bytes: as Characters, "\r\n" is one and would not split at "\n".
-        var lines = template.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
-            String(decoding: line.last == 0x0D ? line.dropLast() : line[...], as: UTF8.self)
-        }
-        guard !lines.isEmpty else { return nil }
-        let requestLine = lines.removeFirst().split(separator: " ")
+        var lines = HeadLines(template)
+        guard let requestLine = lines.next() else { return nil }
         var fromLine: Destination?
         var lineKnown = true
-        if requestLine.count >= 2, requestLine[1].contains("://") {
-            fromLine = url(String(requestLine[1]), delimiters)
-            lineKnown = fromLine != nil
+        let parts = requestLine.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
+        if parts.count >= 2 {
+            let target = String(decoding: parts[1], as: UTF8.self)
+            if target.contains("://") {
+                fromLine = url(target, delimiters)
+                lineKnown = fromLine != nil
+            }
         }
-        var hostHeaders: [Substring] = []
-        for line in lines {
-            if line.isEmpty { break }
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            if line[..<colon].lowercased() == "host" { hostHeaders.append(line[line.index(after: colon)...]) }
+        var header: String?
+        while let line = lines.next(), !line.isEmpty {
+            guard line.count >= 5, line.prefix(5).map({ $0 | 0x20 }).elementsEqual("host:".utf8) else { continue }
+            guard header == nil else { throw APIError.badRequest("the request has more than one Host header") }
+            header = String(decoding: line.dropFirst(5), as: UTF8.self)
         }
-        guard hostHeaders.count <= 1 else { throw APIError.badRequest("the request has more than one Host header") }
-        let header = hostHeaders.first.map(String.init)
-        let fromHeader = header.flatMap { known($0, delimiters) }.flatMap { Destination(hostHeader: $0) }
         let headerKnown = header.map { known($0, delimiters) != nil } ?? true
         guard lineKnown, headerKnown else { return nil }
+        let fromHeader = header.flatMap { Destination(hostHeader: $0) }
         if let fromLine, let fromHeader {
             guard fromLine.host == fromHeader.host, fromHeader.port == nil || fromHeader.port == fromLine.port else {
                 throw APIError.badRequest("the request line names \(fromLine) and the Host header \(fromHeader)")
@@ -71,5 +71,22 @@ enum RenderDestination {
     /// `text`, unless a reference could change it.
     private static func known(_ text: String, _ delimiters: Delimiters) -> String? {
         text.contains(String(decoding: delimiters.open, as: UTF8.self)) ? nil : text
+    }
+}
+
+/// The lines of a request head, each without its LF or CRLF.
+private struct HeadLines {
+    private let bytes: UnsafeRawBufferPointer
+    private var start = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func next() -> Slice<UnsafeRawBufferPointer>? {
+        guard start < bytes.count else { return nil }
+        let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+        var line = bytes[start..<end]
+        if line.last == 0x0D { line = line.dropLast() }
+        start = end + 1
+        return line
     }
 }
