@@ -131,16 +131,32 @@ def test_console_walkthrough(node, browser):
     token = console.one("//code[contains(@class, 'once-value')]", "the new token").text
     assert token.startswith("cft_")
     console.row("browser-ci")
-    console.screenshot("tokens")
     console.press("Dismiss")
     assert_absent(token, console.everything_a_page_holds(), "the page after Dismiss")
+    # A scoped, expiring token: the list says what it reaches.
+    console.fill("Token name", "pay-gateway")
+    console.fill("Secrets", "Payments*")
+    console.fill("Lifetime", "1h")
+    console.press("Create Token")
+    console.one("//code[contains(@class, 'once-value')]", "the scoped token")
+    console.wait(lambda: "Payments*; until" in console.row("pay-gateway").text, "the scoped token's reach is not shown")
+    console.press("Dismiss")
+    console.screenshot("tokens")
     console.press("Revoke", row="browser-ci")
     console.wait_text("Revoke browser-ci?")
     console.press("Revoke browser-ci")
     console.wait(lambda: console.no_row("browser-ci"), "the revoked token is still listed")
 
-    # Delete, after a confirmation that names the secret.
+    # Hosts: the secret is bound to destinations, shown in its row.
     console.link("Secrets").click()
+    console.press("Hosts", row=NAME)
+    console.wait_text(f"Allowed hosts of {NAME}")
+    console.fill("Allowed hosts", "api.example.com, *.example.com")
+    console.press("Save Hosts")
+    console.wait(lambda: "api.example.com, *.example.com" in console.row(NAME).text, "the secret's hosts are not shown")
+    console.wait_text(f"{NAME} is rendered only to api.example.com, *.example.com.")
+
+    # Delete, after a confirmation that names the secret.
     console.press("Delete", row=NAME)
     dialog = console.one("//dialog[@open]", "delete confirmation")
     assert f"The secret {NAME} and all its versions will be deleted" in dialog.text

@@ -1,5 +1,6 @@
-// The two modal dialogs: a confirmation that names what it acts on, and the rotate form.
-import { $, valueOrGenerate } from "./dom.js";
+// The modal dialogs: a confirmation that names what it acts on, the rotate form, and a
+// secret's allowed hosts.
+import { $, valueOrGenerate, listOf } from "./dom.js";
 
 /**
  * Asks before `perform` runs; the dialog stays open with the server's message if it fails.
@@ -57,3 +58,23 @@ export function askRotation(name, perform) {
 }
 
 let rotation = null;
+
+/** Edits the hosts secret `name` may be sent to; `perform(hosts)` saves the list. */
+export function askHosts(name, hosts, perform) {
+  const dialog = $("hosts"), error = $("hosts-error"), field = $("hosts-value");
+  $("hosts-title").textContent = `Allowed hosts of ${name}`;
+  field.value = hosts.join(", ");
+  error.textContent = "";
+  $("hosts-cancel").onclick = () => dialog.close();
+  $("hosts-form").onsubmit = async (event) => {
+    event.preventDefault();
+    try {
+      await perform(listOf(field.value));
+      dialog.close();
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  };
+  dialog.showModal();
+  field.focus();
+}

@@ -91,3 +91,8 @@ export function valueOrGenerate(field, generate) {
     reset() { field.value = ""; generate.checked = false; sync(); },
   };
 }
+
+/** The items of a comma- or space-separated list, as typed into one field. */
+export function listOf(text) {
+  return text.split(/[\s,]+/).filter((item) => item !== "");
+}

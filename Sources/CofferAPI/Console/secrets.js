@@ -2,8 +2,8 @@
 // Values go from a password field straight into one request body; only a generated value
 // ever comes back, and it is shown once.
 import { api } from "./api.js";
-import { $, el, when, showOnce, forget, fillTable, valueOrGenerate } from "./dom.js";
-import { confirmAction, askRotation } from "./dialogs.js";
+import { $, el, when, showOnce, forget, fillTable, valueOrGenerate, listOf } from "./dom.js";
+import { confirmAction, askRotation, askHosts } from "./dialogs.js";
 
 let secrets = [];
 
@@ -19,10 +19,13 @@ export function setUpSecrets() {
     const error = $("secret-form-error");
     error.textContent = "";
     const body = { name: name.value, ...value.request() };
+    const hosts = listOf($("secret-hosts").value);
+    if (hosts.length > 0) body.allow_hosts = hosts;
     try {
       const created = await api("POST", "/v1/secrets", body);
       value.reset();
       name.value = "";
+      $("secret-hosts").value = "";
       openForm(false);
       $("secrets-status").textContent = `Your secret is now securely stored as ${created.name} (version ${created.version}).`;
       if (created.value !== undefined) {
@@ -83,8 +86,10 @@ function render() {
       el("td", {}, when(secret.created_at)),
       el("td", {}, rotated ? when(secret.updated_at) : "never"),
       el("td", {}, rotated ? secret.updated_by : secret.created_by),
+      el("td", {}, secret.allowed_hosts.length > 0 ? secret.allowed_hosts.join(", ") : "anywhere"),
       el("td", { class: "row-actions" },
         el("button", { type: "button", "aria-label": `Rotate ${secret.name}`, onclick: () => rotate(secret.name) }, "Rotate"),
+        el("button", { type: "button", "aria-label": `Hosts of ${secret.name}`, onclick: () => editHosts(secret) }, "Hosts"),
         el("button", { type: "button", class: "danger", "aria-label": `Delete ${secret.name}`, onclick: () => remove(secret.name) }, "Delete")));
   });
   fillTable($("secrets-table"), rows);
@@ -100,6 +105,16 @@ function rotate(name) {
       showOnce($("secrets-once"), `New value of ${rotated.name}`,
         "It is shown this once and cannot be read again: copy it now.", rotated.value);
     }
+    await refreshSecrets();
+  });
+}
+
+function editHosts(secret) {
+  askHosts(secret.name, secret.allowed_hosts, async (hosts) => {
+    await api("PUT", `/v1/secrets/${encodeURIComponent(secret.name)}/hosts`, { hosts });
+    $("secrets-status").textContent = hosts.length > 0
+      ? `${secret.name} is rendered only to ${hosts.join(", ")}.`
+      : `${secret.name} is rendered anywhere.`;
     await refreshSecrets();
   });
 }

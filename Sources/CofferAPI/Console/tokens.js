@@ -2,7 +2,7 @@
 // stored by the node as hashes; only the answer that creates one carries it. Under the
 // two-person rule a new admin or render token waits for a second admin's approval.
 import { api } from "./api.js";
-import { $, el, when, showOnce, forget, fillTable } from "./dom.js";
+import { $, el, when, showOnce, forget, fillTable, listOf } from "./dom.js";
 import { confirmAction } from "./dialogs.js";
 
 export function setUpTokens() {
@@ -13,9 +13,14 @@ export function setUpTokens() {
     const name = $("token-name").value.trim();
     const body = { role: $("token-role").value };
     if (name) body.name = name;
+    const secrets = listOf($("token-secrets").value), networks = listOf($("token-cidr").value);
+    const ttl = $("token-ttl").value.trim();
+    if (secrets.length > 0) body.secrets = secrets;
+    if (ttl) body.ttl = ttl;
+    if (networks.length > 0) body.allow_cidr = networks;
     try {
       const created = await api("POST", "/v1/tokens", body);
-      $("token-name").value = "";
+      for (const field of ["token-name", "token-secrets", "token-ttl", "token-cidr"]) $(field).value = "";
       const waits = created.state === "awaiting_approval";
       $("tokens-status").textContent = waits
         ? `Token ${created.name} (${created.role}) is created; it works once a second admin approves it.`
@@ -52,6 +57,7 @@ async function refresh() {
     el("td", {}, token.role),
     el("td", {}, el("code", {}, token.id)),
     el("td", {}, stateOf(token)),
+    el("td", {}, reachOf(token)),
     el("td", {}, when(token.created_at)),
     el("td", {}, token.created_by),
     el("td", { class: "row-actions" },
@@ -60,6 +66,13 @@ async function refresh() {
         : null,
       el("button", { type: "button", class: "danger", "aria-label": `Revoke ${token.name}`, onclick: () => revoke(token) }, "Revoke"))));
   fillTable($("tokens-table"), rows);
+}
+
+function reachOf(token) {
+  const parts = [token.secrets.length > 0 ? token.secrets.join(", ") : "every secret"];
+  if (token.expires_at) parts.push(`until ${when(token.expires_at)}`);
+  if (token.allow_cidr.length > 0) parts.push(`from ${token.allow_cidr.join(", ")}`);
+  return parts.join("; ");
 }
 
 function stateOf(token) {
