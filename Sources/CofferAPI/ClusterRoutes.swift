@@ -19,10 +19,12 @@ struct ClusterRoutes {
     }
 
     struct SettingsChangeBody: Decodable {
-        let tokenApprovals: Int
+        let tokenApprovals: Int?
+        /// A lifetime (`30d`) or `none`.
+        let maxTokenTTL: String?
 
         enum CodingKeys: String, CodingKey {
-            case tokenApprovals = "token_approvals"
+            case tokenApprovals = "token_approvals", maxTokenTTL = "max_token_ttl"
         }
     }
 
@@ -71,12 +73,27 @@ struct ClusterRoutes {
         router.put("/v1/cluster/settings") { request, context in
             let caller = try auth.require(.admin, for: request, context)
             let body = try await JSONBody.decode(SettingsChangeBody.self, from: request)
-            guard ClusterSettings.allowedTokenApprovals.contains(body.tokenApprovals) else {
+            guard body.tokenApprovals != nil || body.maxTokenTTL != nil else {
+                throw APIError.badRequest("give token_approvals, max_token_ttl, or both")
+            }
+            if let approvals = body.tokenApprovals, !ClusterSettings.allowedTokenApprovals.contains(approvals) {
                 throw APIError.badRequest("token_approvals must be 1 or 2")
             }
-            let reply = try await node.perform(.setTokenApprovals(body.tokenApprovals, actor: caller.actor))
-            if reply.pendingChange != nil { return try JSONBody.response(SettingsView(try node.settings()), status: .accepted) }
-            return try JSONBody.response(SettingsView(reply.settings ?? (try node.settings())))
+            if let ttl = body.maxTokenTTL {
+                var seconds: Int64?
+                if ttl != "none" {
+                    guard let given = TokenGrant.seconds(ttl), given <= TokenGrant.maxTTLSeconds else {
+                        throw APIError.badRequest("max_token_ttl is a lifetime (90s, 12h, 30d) up to ten years, or none")
+                    }
+                    seconds = given
+                }
+                _ = try await node.perform(.setMaxTokenTTL(seconds: seconds, actor: caller.actor))
+            }
+            var waiting = false
+            if let approvals = body.tokenApprovals {
+                waiting = try await node.perform(.setTokenApprovals(approvals, actor: caller.actor)).pendingChange != nil
+            }
+            return try JSONBody.response(SettingsView(try node.settings()), status: waiting ? .accepted : .ok)
         }
         router.post("/v1/cluster/leader") { request, context in
             _ = try auth.require(.admin, for: request, context)

@@ -109,9 +109,11 @@ struct SettingsView: Encodable {
 
     let tokenApprovals: Int
     let pendingChange: PendingView?
+    let maxTokenTTLSeconds: Int64?
 
     init(_ settings: ClusterSettings) {
         tokenApprovals = settings.tokenApprovals
+        maxTokenTTLSeconds = settings.maxTokenTTLSeconds
         pendingChange = settings.pendingChange.map {
             PendingView(tokenApprovals: $0.tokenApprovals, requestedAt: Timestamp.iso8601($0.at), requestedBy: $0.by.name,
                         requestedByID: $0.by.tokenID)
@@ -119,7 +121,7 @@ struct SettingsView: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case tokenApprovals = "token_approvals", pendingChange = "pending_change"
+        case tokenApprovals = "token_approvals", pendingChange = "pending_change", maxTokenTTLSeconds = "max_token_ttl_seconds"
     }
 }
 

@@ -270,6 +270,12 @@ public final class Node: Sendable {
             reply.tokenRecord = record
             logger.info("token approved", metadata: ["id": "\(id)", "by": "\(actor.tokenID)"])
 
+        case .setMaxTokenTTL(let seconds, let actor):
+            guard case .settingsChanged(let settings) = try await submit(.setMaxTokenTTL(seconds: seconds, at: now, by: actor), into: &reply) else {
+                throw ServiceError.unavailable("unexpected outcome")
+            }
+            reply.settings = settings
+
         case .setTokenApprovals(let count, let actor):
             switch try await submit(.setTokenApprovals(count, at: now, by: actor), into: &reply) {
             case .settingsChanged(let settings): reply.settings = settings

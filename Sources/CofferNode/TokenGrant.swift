@@ -14,7 +14,7 @@ public struct TokenGrant: Codable, Sendable, Equatable {
     }
 
     /// The longest lifetime a token can be given: ten years.
-    public static let maxTTLSeconds: Int64 = 10 * 365 * 24 * 3600
+    public static let maxTTLSeconds = Keyspace.maxTTLSeconds
     public static let maxPatterns = 100
     public static let maxNetworks = 100
 

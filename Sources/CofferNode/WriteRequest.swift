@@ -18,6 +18,7 @@ public enum WriteRequest: Codable, Sendable {
     case revokeToken(id: String, actor: Actor)
     case approveToken(id: String, actor: Actor)
     case setTokenApprovals(Int, actor: Actor)
+    case setMaxTokenTTL(seconds: Int64?, actor: Actor)
     case addMember(MemberRecord)
     case promoteMember(id: String)
     case removeMember(id: String)

@@ -5,7 +5,8 @@ import CofferCrypto
 extension Command: BinaryRecord {
     private enum Tag: UInt8 {
         case createSecret = 1, rotateSecrets, rollbackSecrets, deleteSecret, createToken, revokeToken, bootstrapTokens,
-             setMember, removeMember, initialize, approveToken, setTokenApprovals, createSecretWithHosts, setSecretHosts
+             setMember, removeMember, initialize, approveToken, setTokenApprovals, createSecretWithHosts, setSecretHosts,
+             setMaxTokenTTL
     }
 
     public func write(to writer: inout ByteWriter) {
@@ -21,6 +22,12 @@ extension Command: BinaryRecord {
             writer.write(string: name)
             value.write(to: &writer)
             writer.write(texts: hosts)
+            writer.write(at)
+            by.write(to: &writer)
+        case .setMaxTokenTTL(let seconds, let at, let by):
+            writer.write(Tag.setMaxTokenTTL.rawValue)
+            writer.write(seconds != nil)
+            if let seconds { writer.write(seconds) }
             writer.write(at)
             by.write(to: &writer)
         case .setSecretHosts(let name, let hosts, let at, let by):
@@ -84,6 +91,9 @@ extension Command: BinaryRecord {
         case .createSecretWithHosts:
             self = .createSecretWithHosts(name: try reader.readText(), value: try SealedValue(reading: &reader),
                                           hosts: try reader.readTexts(), at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .setMaxTokenTTL:
+            self = .setMaxTokenTTL(seconds: try reader.readBool() ? try reader.readInt64() : nil, at: try reader.readInt64(),
+                                   by: try Actor(reading: &reader))
         case .setSecretHosts:
             self = .setSecretHosts(name: try reader.readText(), hosts: try reader.readTexts(), at: try reader.readInt64(),
                                    by: try Actor(reading: &reader))

@@ -30,6 +30,8 @@ public enum Command: Codable, Sendable, Equatable {
     /// Raises the number of admins it takes to make an admin or render token at once; a
     /// lower number waits for a second admin to ask for the same.
     case setTokenApprovals(Int, at: Int64, by: Actor)
+    /// The longest lifetime a new token may be given (nil: no cap).
+    case setMaxTokenTTL(seconds: Int64?, at: Int64, by: Actor)
     /// Records where a cluster member listens (before it joins, or when it moves).
     case setMember(MemberRecord)
     case removeMember(id: String)

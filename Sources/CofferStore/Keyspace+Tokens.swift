@@ -66,7 +66,11 @@ extension Keyspace {
             record.lineage = maker.holders
         }
         guard try storedToken(id: record.id, in: txn) == nil else { return .failure(.invalidRequest("a token with id '\(record.id)' exists")) }
-        let needsApproval = try settings(in: txn).tokenApprovals > 1 && token.role != .audit
+        let settings = try settings(in: txn)
+        if let cap = settings.maxTokenTTLSeconds, (record.expiresAt ?? .max) > record.createdAt.addingReportingOverflow(cap * 1000).partialValue {
+            return .failure(.forbidden("tokens may live at most \(cap) seconds here: give a shorter lifetime (--ttl)"))
+        }
+        let needsApproval = settings.tokenApprovals > 1 && token.role != .audit
         record.state = needsApproval ? .awaitingApproval : .active
         try txn.put(Table.tokens, Array(record.id.utf8), encode(record))
         try audit(index, 0, record.createdAt, record.createdBy, needsApproval ? "token.request" : "token.create",
@@ -129,6 +133,21 @@ extension Keyspace {
         try audit(index, 0, at, by, "cluster.token_approvals", "\(count)", version: nil, rotationID: nil, in: txn)
         return .success(.settingsChanged(settings))
     }
+
+    /// Caps the lifetime of tokens made from now on (nil: no cap). Tokens made before keep theirs.
+    static func setMaxTokenTTL(
+        _ seconds: Int64?, at: Int64, by: Actor, index: UInt64, in txn: LMDBTransaction
+    ) throws -> Result<CommandOutcome, Rejection> {
+        if let seconds, !(1...maxTTLSeconds).contains(seconds) { return .failure(.invalidRequest("a lifetime cap is 1 second to 10 years")) }
+        var settings = try settings(in: txn)
+        settings.maxTokenTTLSeconds = seconds
+        try txn.put(Table.settings, settingsKey, encode(settings))
+        try audit(index, 0, at, by, "cluster.max_token_ttl", seconds.map { "\($0)s" } ?? "none", version: nil, rotationID: nil, in: txn)
+        return .success(.settingsChanged(settings))
+    }
+
+    /// The longest lifetime a token may be given: ten years.
+    public static let maxTTLSeconds: Int64 = 10 * 365 * 24 * 3600
 
     // MARK: The rule
 

@@ -131,6 +131,9 @@ public final class Keyspace: @unchecked Sendable {
         case .setTokenApprovals(let count, let at, let by):
             return try setTokenApprovals(count, at: at, by: by, index: index, in: txn)
 
+        case .setMaxTokenTTL(let seconds, let at, let by):
+            return try setMaxTokenTTL(seconds, at: at, by: by, index: index, in: txn)
+
         case .initialize(let tokens, let tokenApprovals):
             return try initialize(tokens: tokens, tokenApprovals: tokenApprovals, in: txn)
 

@@ -131,10 +131,17 @@ extension ClusterSettings: BinaryRecord {
         writer.write(UInt64(clamping: tokenApprovals))
         writer.write(pendingChange != nil)
         pendingChange?.write(to: &writer)
+        writer.write(maxTokenTTLSeconds != nil)
+        if let maxTokenTTLSeconds { writer.write(maxTokenTTLSeconds) }
     }
 
     public init(reading reader: inout ByteReader) throws(DecodingFailure) {
-        self.init(tokenApprovals: try reader.readSmallCount(), pendingChange: try reader.readBool() ? try SettingsChange(reading: &reader) : nil)
+        let approvals = try reader.readSmallCount()
+        let pending = try reader.readBool() ? try SettingsChange(reading: &reader) : nil
+        // Rows written before the lifetime cap end here.
+        var maxTTL: Int64?
+        if !reader.isAtEnd, try reader.readBool() { maxTTL = try reader.readInt64() }
+        self.init(tokenApprovals: approvals, pendingChange: pending, maxTokenTTLSeconds: maxTTL)
     }
 }
 

@@ -169,10 +169,13 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     public var tokenApprovals: Int
     /// A request to lower `tokenApprovals`, waiting for a second admin to make the same one.
     public var pendingChange: SettingsChange?
+    /// The longest lifetime a new token may have; nil: any, or none.
+    public var maxTokenTTLSeconds: Int64?
 
-    public init(tokenApprovals: Int = 1, pendingChange: SettingsChange? = nil) {
+    public init(tokenApprovals: Int = 1, pendingChange: SettingsChange? = nil, maxTokenTTLSeconds: Int64? = nil) {
         self.tokenApprovals = tokenApprovals
         self.pendingChange = pendingChange
+        self.maxTokenTTLSeconds = maxTokenTTLSeconds
     }
 
     public static let allowedTokenApprovals = 1...2

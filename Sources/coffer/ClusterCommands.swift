@@ -18,18 +18,23 @@ struct ClusterCommand: AsyncParsableCommand {
                 """)
 
         @Option(help: "1, or 2 for the two-person rule.") var tokenApprovals: Int?
+        @Option(help: "The longest lifetime a new token may have (90s, 12h, 30d), or none.") var maxTokenTTL: String?
         @Flag(help: "Print the API's JSON.") var json = false
 
         func run() async throws {
             try await ClientRun.with { client in
-                let response = if let tokenApprovals {
-                    try ClientRun.expect(try await client.json(.PUT, "/v1/cluster/settings", ["token_approvals": tokenApprovals]), 200, 202)
+                var change: [String: Any] = [:]
+                if let tokenApprovals { change["token_approvals"] = tokenApprovals }
+                if let maxTokenTTL { change["max_token_ttl"] = maxTokenTTL }
+                let response = if !change.isEmpty {
+                    try ClientRun.expect(try await client.json(.PUT, "/v1/cluster/settings", change), 200, 202)
                 } else {
                     try ClientRun.expect(try await client.send(.GET, "/v1/cluster/settings"), 200)
                 }
                 if json { return Output.raw(response.body + [0x0A]) }
                 let object = ClientRun.object(response)
                 Output.line("token approvals: \(object["token_approvals"] ?? "")")
+                Output.line("max token lifetime: \((object["max_token_ttl_seconds"] as? Int).map { "\($0) s" } ?? "none")")
                 if let pending = object["pending_change"] as? [String: Any] {
                     Output.line("""
                         waiting: token approvals \(pending["token_approvals"] ?? "") asked for by \(pending["requested_by"] ?? "") \

@@ -46,6 +46,8 @@ struct BinaryRecordTests {
             .createSecretWithHosts(name: "Hosted", value: try sealed("h", "Hosted", 1), hosts: ["api.example.com", "*.example.com:8443"],
                                    at: 5, by: admin),
             .setSecretHosts(name: "Hosted", hosts: [], at: 6, by: admin),
+            .setMaxTokenTTL(seconds: 3_600, at: 7, by: admin),
+            .setMaxTokenTTL(seconds: nil, at: 8, by: admin),
         ]
     }
 
@@ -83,7 +85,7 @@ struct BinaryRecordTests {
 
     @Test func unknownTagsBadTextAndHugeLengthsAreErrors() throws {
         let delete = Self.encoded(.deleteSecret(name: "AB", at: 1, by: admin))
-        for tag: UInt8 in [0, 15, 0xFF] {
+        for tag: UInt8 in [0, 16, 0xFF] {
             #expect(throws: DecodingFailure.invalid("command tag")) { try Self.decoded([tag] + delete.dropFirst()) }
         }
         var badUTF8 = delete

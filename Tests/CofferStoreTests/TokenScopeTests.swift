@@ -86,6 +86,28 @@ struct TokenScopeTests {
         }
     }
 
+    @Test func aClusterCapsTheLifetimeOfNewTokens() throws {
+        let store = try TemporaryKeyspace()
+        let first = TokenRecord(id: "a", role: .admin, name: "a", hash: [1], createdAt: 0, createdBy: .system)
+        _ = try store.apply(.initialize(tokens: [first], tokenApprovals: 1))
+        #expect(try store.apply(.setMaxTokenTTL(seconds: 3_600, at: 1, by: Actor(tokenID: "a", name: "a")))
+            == [.success(.settingsChanged(ClusterSettings(maxTokenTTLSeconds: 3_600)))])
+        for (id, expiresAt) in [("forever", nil), ("too-long", 10 + 3_600_001)] as [(String, Int64?)] {
+            guard case .failure(.forbidden) = try store.apply(.createToken(Self.token(id, expiresAt: expiresAt)))[0] else {
+                Issue.record("\(id) was made past the cap")
+                continue
+            }
+        }
+        #expect(try store.apply(.createToken(Self.token("hour", expiresAt: 10 + 3_600_000)))[0].isSuccess)
+        #expect(try store.keyspace.audit().first?.action == "cluster.max_token_ttl")
+        _ = try store.apply(.setMaxTokenTTL(seconds: nil, at: 2, by: Actor(tokenID: "a", name: "a")))
+        #expect(try store.apply(.createToken(Self.token("forever")))[0].isSuccess)
+        guard case .failure(.invalidRequest) = try store.apply(.setMaxTokenTTL(seconds: 0, at: 3, by: Actor(tokenID: "a", name: "a")))[0] else {
+            Issue.record("a cap of zero was taken")
+            return
+        }
+    }
+
     @Test func scopeExpiryAndNetworksSurviveTheBinaryForm() throws {
         let token = Self.token("s", scope: ["A*", "B"], expiresAt: 99, networks: ["10.0.0.0/8", "::1/128"])
         var writer = ByteWriter()

@@ -106,6 +106,16 @@ extension EndToEnd {
             let listed = try deployment.cli(["token", "list"]).text
             #expect(listed.contains("10.0.0.0/8") && listed.contains("127.0.0.0/8,::1/128"))
 
+            // A cluster-wide cap on lifetimes: longer or endless tokens are refused, until it is lifted.
+            #expect(try deployment.cli(["cluster", "settings", "--max-token-ttl", "1h"]).text.contains("max token lifetime: 3600 s"))
+            for extra in [[], ["--ttl", "2h"]] {
+                let refused = try deployment.cli(["token", "create", "--role", "audit", "--name", "long"] + extra)
+                #expect(refused.status != 0 && refused.stderr.contains("at most 3600 seconds"), "\(extra): \(refused.stderr)")
+            }
+            #expect(try deployment.cli(["token", "create", "--role", "audit", "--name", "short", "--ttl", "30m"]).status == 0)
+            #expect(try deployment.cli(["cluster", "settings", "--max-token-ttl", "none"]).text.contains("max token lifetime: none"))
+            #expect(try deployment.cli(["token", "create", "--role", "audit", "--name", "long"]).status == 0)
+
             // Bad grants are refused with 400 and make nothing.
             let before = try await admin.send(.GET, "/v1/tokens").text
             let bad: [[String: Any]] = [
