@@ -73,7 +73,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .testTarget(name: "CofferNodeTests", dependencies: [
-            "CofferNode", "CofferStore", "CofferCrypto", "Raft", .product(name: "Logging", package: "swift-log"),
+            "CofferNode", "CofferStore", "CofferCrypto", "Raft", "Resolver", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "CofferAPI", dependencies: [
             "CofferNode", "CofferStore", "CofferCrypto", "Resolver", "CofferTransport",
@@ -96,6 +96,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "CofferAPITests", dependencies: ["CofferAPI", "CofferStore", "Resolver"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CofferClient"]),
     ]
 )

@@ -32,6 +32,15 @@ struct Authorization {
 extension TokenRecord {
     var actor: Actor { Actor(tokenID: id, name: name) }
 
+    /// 403 unless the token's scope is every secret: changes to the cluster itself (members,
+    /// leader, settings) are for such admins only.
+    func requireWholeCluster() throws {
+        guard scope.isEmpty else {
+            throw APIError(status: .forbidden, code: "out_of_scope",
+                           message: "this changes the whole cluster: it takes an admin token whose scope is every secret")
+        }
+    }
+
     /// 403 unless every one of `names` is in the token's scope; the answer is the same
     /// whether a name exists or not.
     func requireScope(_ names: [String]) throws {

@@ -45,7 +45,7 @@ struct ClusterRoutes {
             return try JSONBody.response(StatusView(node: node.config.nodeID, leader: leader, members: members))
         }
         router.post("/v1/cluster/members") { request, context in
-            _ = try auth.require(.admin, for: request, context)
+            try auth.require(.admin, for: request, context).requireWholeCluster()
             let body = try await JSONBody.decode(AddMember.self, from: request)
             guard HostPort(body.peerAddress) != nil, HostPort(body.apiAddress) != nil else {
                 throw APIError.badRequest("peer_address and api_address are host:port")
@@ -54,13 +54,13 @@ struct ClusterRoutes {
             return try JSONBody.response(["id": body.id, "membership": "learner", "index": "\(reply.index)"], status: .created)
         }
         router.post("/v1/cluster/members/{id}/promote") { request, context in
-            _ = try auth.require(.admin, for: request, context)
+            try auth.require(.admin, for: request, context).requireWholeCluster()
             let id = try context.parameters.require("id")
             let reply = try await node.perform(.promoteMember(id: id))
             return try JSONBody.response(["id": id, "membership": "voter", "index": "\(reply.index)"])
         }
         router.delete("/v1/cluster/members/{id}") { request, context in
-            _ = try auth.require(.admin, for: request, context)
+            try auth.require(.admin, for: request, context).requireWholeCluster()
             _ = try await node.perform(.removeMember(id: try context.parameters.require("id")))
             return Response(status: .noContent)
         }
@@ -72,6 +72,7 @@ struct ClusterRoutes {
         // another line asks for the same.
         router.put("/v1/cluster/settings") { request, context in
             let caller = try auth.require(.admin, for: request, context)
+            try caller.requireWholeCluster()
             let body = try await JSONBody.decode(SettingsChangeBody.self, from: request)
             guard body.tokenApprovals != nil || body.maxTokenTTL != nil else {
                 throw APIError.badRequest("give token_approvals, max_token_ttl, or both")
@@ -96,7 +97,7 @@ struct ClusterRoutes {
             return try JSONBody.response(SettingsView(try node.settings()), status: waiting ? .accepted : .ok)
         }
         router.post("/v1/cluster/leader") { request, context in
-            _ = try auth.require(.admin, for: request, context)
+            try auth.require(.admin, for: request, context).requireWholeCluster()
             let body = try await JSONBody.decode(Transfer.self, from: request)
             _ = try await node.perform(.transferLeader(to: body.id))
             return try JSONBody.response(["requested": body.id], status: .accepted)

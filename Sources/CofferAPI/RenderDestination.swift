@@ -3,79 +3,130 @@ import Resolver
 
 /// Where a render's output goes, as far as the request itself says: with `placement=http` the
 /// absolute URL in the template's request line, else its `Host` header; with `placement=url`
-/// the template's URL; and a `destination=URL` parameter with any placement. A part that holds
-/// a reference is not known (it could render to anything). Parts that disagree are refused.
+/// the template's URL; and a `destination=URL` parameter with any placement.
+///
+/// Each part is known, absent or unknown. A part is unknown when a reference could change it,
+/// or when parsers could read it two ways (a malformed head, a second request after the first,
+/// an ambiguous URL). Unknown wins: a `destination=` parameter fills in an absent part, never
+/// an unknown one, so a secret with a host list fails closed. Known parts that disagree are
+/// refused (400).
 enum RenderDestination {
+    enum Part: Equatable {
+        case absent
+        case unknown
+        case known(Destination)
+
+        /// The two parts together; `first` and `second` name them when they disagree.
+        func merged(with other: Part, _ first: String, _ second: String) throws -> Part {
+            switch (self, other) {
+            case (.unknown, _), (_, .unknown): return .unknown
+            case (.absent, _): return other
+            case (_, .absent): return self
+            case (.known(let mine), .known(let theirs)):
+                guard mine.agrees(with: theirs) else { throw APIError.badRequest("\(first) names \(mine) and \(second) \(theirs)") }
+                return .known(mine.merged(with: theirs))
+            }
+        }
+    }
+
     static func find(template: UnsafeRawBufferPointer, placement: String, delimiters: Delimiters,
                      parameter: String?) throws -> Destination? {
-        var found: Destination?
-        switch placement {
-        case "http": found = try fromRequestHead(template, delimiters: delimiters)
-        case "url": found = url(String(decoding: template, as: UTF8.self), delimiters)
-        default: break
+        var found: Part = switch placement {
+        case "http": try fromRequest(template, delimiters)
+        case "url": fromURL(template, delimiters)
+        default: .absent
         }
         if let parameter {
             guard let given = Destination(url: parameter) else {
                 throw APIError.badRequest("destination must be an absolute URL with an ASCII host, as in https://api.example.com/")
             }
-            if let found, found.host != given.host || found.port != given.port {
-                throw APIError.badRequest("the destination parameter names \(given), the request \(found)")
-            }
-            found = given
+            found = try Part.known(given).merged(with: found, "the destination parameter", "the request")
         }
-        return found
+        if case .known(let destination) = found { return destination }
+        return nil
     }
 
-    /// The request line's absolute URL and the `Host` header of a raw HTTP/1.1 request head.
-    /// Reads the head's bytes only (every render with `placement=http` comes through here):
-    /// nothing is copied but the request target and the Host value.
-    private static func fromRequestHead(_ template: UnsafeRawBufferPointer, delimiters: Delimiters) throws -> Destination? {
-        var lines = HeadLines(template)
-        guard let requestLine = lines.next() else { return nil }
-        var fromLine: Destination?
-        var lineKnown = true
-        let parts = requestLine.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
-        if parts.count >= 2 {
-            let target = String(decoding: parts[1], as: UTF8.self)
-            if target.contains("://") {
-                fromLine = url(target, delimiters)
-                lineKnown = fromLine != nil
-            }
-        }
-        var header: String?
+    /// The request line's absolute URL and the `Host` header of a raw HTTP/1.1 request. Reads
+    /// the head a line at a time and copies only the request target and the Host value.
+    private static func fromRequest(_ template: UnsafeRawBufferPointer, _ delimiters: Delimiters) throws -> Part {
+        var lines = RequestLines(template)
+        // Servers skip empty lines before the request line; so does the header guard.
+        var requestLine = lines.next()
+        while let line = requestLine, line.isEmpty { requestLine = lines.next() }
+        guard let requestLine else { return .absent }
+        let fromLine = requestTarget(requestLine, delimiters)
+        var header: Part?
         while let line = lines.next(), !line.isEmpty {
-            guard line.count >= 5, line.prefix(5).map({ $0 | 0x20 }).elementsEqual("host:".utf8) else { continue }
-            guard header == nil else { throw APIError.badRequest("the request has more than one Host header") }
-            header = String(decoding: line.dropFirst(5), as: UTF8.self)
-        }
-        let headerKnown = header.map { known($0, delimiters) != nil } ?? true
-        guard lineKnown, headerKnown else { return nil }
-        let fromHeader = header.flatMap { Destination(hostHeader: $0) }
-        if let fromLine, let fromHeader {
-            guard fromLine.host == fromHeader.host, fromHeader.port == nil || fromHeader.port == fromLine.port else {
-                throw APIError.badRequest("the request line names \(fromLine) and the Host header \(fromHeader)")
+            // A folded line continues the header above it: no one reading of it.
+            // A bare CR ends a line for some servers and not others.
+            guard let first = line.first, first != 0x20, first != 0x09, !line.contains(0x0D), !line.contains(0),
+                  let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                return .unknown
             }
-            return fromLine
+            let name = line[..<colon]
+            // A reference in a name could write any header, Host included.
+            if contains(name, delimiters.open) || !name.allSatisfy(isTokenByte) { return .unknown }
+            guard name.count == 4, name.map({ $0 | 0x20 }).elementsEqual("host".utf8) else { continue }
+            guard header == nil else { throw APIError.badRequest("the request has more than one Host header") }
+            let value = line[(colon + 1)...]
+            if contains(value, delimiters.open) {
+                header = .unknown
+            } else {
+                header = Destination(hostHeader: String(decoding: value, as: UTF8.self)).map(Part.known) ?? .unknown
+            }
         }
-        return fromLine ?? fromHeader
+        // A second request after the first one's head could go anywhere its own head says.
+        if lines.restHoldsARequestLine() { return .unknown }
+        return try fromLine.merged(with: header ?? .absent, "the request line", "the Host header")
     }
 
-    /// The destination of an absolute URL, unless a reference sits in its scheme or host.
-    private static func url(_ text: String, _ delimiters: Delimiters) -> Destination? {
-        guard let schemeEnd = text.range(of: "://") else { return nil }
-        let rest = text[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
-        return known(String(text[..<authorityEnd]), delimiters).flatMap { Destination(url: $0) }
+    /// `METHOD SP target SP HTTP/x.y`: the target's destination when it is an absolute URL,
+    /// absent for a path or `*`, unknown for anything else or when a reference is in the line.
+    private static func requestTarget(_ line: Slice<UnsafeRawBufferPointer>, _ delimiters: Delimiters) -> Part {
+        guard !contains(line, delimiters.open), line.allSatisfy({ $0 > 0x20 && $0 < 0x7F || $0 == 0x20 }) else { return .unknown }
+        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(isTokenByte), let target = parts[1].first else { return .unknown }
+        if target == UInt8(ascii: "/") || parts[1].elementsEqual("*".utf8) { return .absent }
+        return Destination(url: String(decoding: parts[1], as: UTF8.self)).map(Part.known) ?? .unknown
     }
 
-    /// `text`, unless a reference could change it.
-    private static func known(_ text: String, _ delimiters: Delimiters) -> String? {
-        text.contains(String(decoding: delimiters.open, as: UTF8.self)) ? nil : text
+    /// A template that is a URL: absent for a path (`/v1/...`), else the URL's destination,
+    /// unknown when a reference sits before the path or the URL could be read two ways.
+    private static func fromURL(_ template: UnsafeRawBufferPointer, _ delimiters: Delimiters) -> Part {
+        // URL parsers drop leading spaces and control bytes.
+        guard let start = template.firstIndex(where: { $0 > 0x20 }) else { return .absent }
+        let text = template[start...]
+        if text.first == UInt8(ascii: "/"), text.dropFirst().first != UInt8(ascii: "/"), text.dropFirst().first != UInt8(ascii: "\\") {
+            return .absent
+        }
+        // The scheme, `//` and the authority: up to the third '/', or a '?' or '#'.
+        var slashes = 0
+        let end = text.firstIndex { byte in
+            if byte == UInt8(ascii: "/") { slashes += 1 }
+            return slashes == 3 || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")
+        } ?? text.endIndex
+        if contains(text[..<end], delimiters.open) { return .unknown }
+        return Destination(url: String(decoding: text, as: UTF8.self)).map(Part.known) ?? .unknown
+    }
+
+    private static func contains(_ bytes: Slice<UnsafeRawBufferPointer>, _ needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count, let first = needle.first else { return false }
+        var index = bytes.startIndex
+        while let hit = bytes[index...].firstIndex(of: first) {
+            if bytes[hit...].starts(with: needle) { return true }
+            index = hit + 1
+        }
+        return false
+    }
+
+    /// A byte of an HTTP token (a method or a header name).
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
     }
 }
 
-/// The lines of a request head, each without its LF or CRLF.
-private struct HeadLines {
+/// The lines of a request, each without its LF or CRLF.
+private struct RequestLines {
     private let bytes: UnsafeRawBufferPointer
     private var start = 0
 
@@ -88,5 +139,18 @@ private struct HeadLines {
         if line.last == 0x0D { line = line.dropLast() }
         start = end + 1
         return line
+    }
+
+    /// Whether a line from here on ends like a request line (` HTTP/1.1`): a pipelined request.
+    mutating func restHoldsARequestLine() -> Bool {
+        while let line = next() {
+            guard line.count > 9 else { continue }
+            let tail = line.suffix(9)
+            if tail.starts(with: " HTTP/".utf8), tail[tail.startIndex + 6] >= 0x30, tail[tail.startIndex + 6] <= 0x39,
+               tail[tail.startIndex + 7] == UInt8(ascii: "."), tail[tail.startIndex + 8] >= 0x30, tail[tail.startIndex + 8] <= 0x39 {
+                return true
+            }
+        }
+        return false
     }
 }

@@ -91,10 +91,12 @@ struct RotationRoutes {
         }
         router.get("/v1/rotations/{id}") { request, context in
             let caller = try auth.require(.admin, .audit, for: request, context)
-            let status = try await node.rotationStatus(id: try context.parameters.require("id"))
-            // A scoped token sees the secrets of its scope, and nothing of a rotation of none of them.
+            let id = try context.parameters.require("id")
+            let status = try await node.rotationStatus(id: id)
+            // A scoped token sees the secrets of its scope, and of a rotation of none of them the
+            // same answer as for an id that does not exist.
             let view = View(status, visible: { caller.allows(secret: $0) })
-            if view.secrets.isEmpty && !caller.scope.isEmpty { throw APIError.notFound("no rotation with that id") }
+            if view.secrets.isEmpty && !caller.scope.isEmpty { throw APIError.notFound(Node.noRotation(id)) }
             return try JSONBody.response(view)
         }
     }

@@ -24,6 +24,16 @@ struct TokenRoutes {
         }
     }
 
+    struct AuditPage: Encodable {
+        let events: [AuditView]
+        /// Where the next page starts (`after`), when more lines may follow.
+        let nextAfter: UInt64?
+
+        enum CodingKeys: String, CodingKey {
+            case events, nextAfter = "next_after"
+        }
+    }
+
     func add(to router: Router<CofferRequestContext>) {
         router.post("/v1/tokens") { request, context in
             let caller = try auth.require(.admin, for: request, context)
@@ -59,8 +69,10 @@ struct TokenRoutes {
             return try JSONBody.response(TokenView(record))
         }
         router.get("/v1/tokens") { request, context in
-            _ = try auth.require(.admin, for: request, context)
-            return try JSONBody.response(["tokens": try node.tokens().map { TokenView($0) }])
+            let caller = try auth.require(.admin, for: request, context)
+            // A scoped admin sees the tokens within its scope: those it could have made or may revoke.
+            let tokens = try node.tokens().filter { $0.secretsBeyond(caller) == nil }
+            return try JSONBody.response(["tokens": tokens.map { TokenView($0) }])
         }
         router.delete("/v1/tokens/{id}") { request, context in
             let caller = try auth.require(.admin, for: request, context)
@@ -72,11 +84,12 @@ struct TokenRoutes {
             let query = request.uri.queryParameters
             let after = try QueryNumber.parse(query["after"], name: "after", in: 0...UInt64(Int64.max)) ?? 0
             let limit = try QueryNumber.parse(query["limit"], name: "limit", in: 1...10_000) ?? 1_000
-            // A scoped token reads the lines of its secrets only.
-            let events = try node.audit(after: after, limit: limit).filter { event in
+            // A scoped token reads the lines of its secrets only; `next_after` pages on past the
+            // lines it may not see.
+            let page = try node.audit(after: after, limit: limit) { event in
                 caller.scope.isEmpty || (event.action.hasPrefix("secret.") && caller.allows(secret: event.target))
             }
-            return try JSONBody.response(["events": events.map(AuditView.init)])
+            return try JSONBody.response(AuditPage(events: page.events.map(AuditView.init), nextAfter: page.next))
         }
     }
 }

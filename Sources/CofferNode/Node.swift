@@ -74,7 +74,7 @@ public final class Node: Sendable {
             onApplied: { applied, snapshotInstalled in
                 // First: a revoked token must stop working before anything else is done with the batch.
                 if snapshotInstalled || applied.contains(where: \.changesTokens) { tokenCache.invalidate() }
-                Self.noteHosts(applied, snapshotInstalled: snapshotInstalled, in: secretHosts, keyspace: keyspace)
+                Self.noteHosts(applied, snapshotInstalled: snapshotInstalled, in: secretHosts, keyspace: keyspace, logger: logger)
                 Self.install(applied, snapshotInstalled: snapshotInstalled, into: catalog, keyspace: keyspace, logger: logger)
                 generations.record(applied, generation: catalog.current.generation)
                 if snapshotInstalled || applied.contains(where: { if case .success(.memberSet) = $0.result { true } else { false } }) {
@@ -377,8 +377,9 @@ public final class Node: Sendable {
         return .valid(record)
     }
 
-    public func audit(after: UInt64, limit: Int) throws -> [AuditEvent] {
-        try keyspace.audit(after: after, limit: limit)
+    /// A page of the audit trail (see `Keyspace.auditPage`).
+    public func audit(after: UInt64, limit: Int, where include: (AuditEvent) -> Bool) throws -> (events: [AuditEvent], next: UInt64?) {
+        try keyspace.auditPage(after: after, limit: limit, where: include)
     }
 
     // MARK: Internals
@@ -426,9 +427,17 @@ public final class Node: Sendable {
 
     /// Keeps the host lists in step with the keyspace, before the batch's values are
     /// installed, so a new secret never renders before its list is known.
-    private static func noteHosts(_ applied: [AppliedCommand], snapshotInstalled: Bool, in hosts: Locked<SecretHosts>, keyspace: Keyspace) {
-        if snapshotInstalled, let fresh = try? Self.hosts(in: keyspace) {
-            hosts.withLock { $0 = SecretHosts(version: $0.version &+ 1, patterns: fresh.patterns) }
+    private static func noteHosts(
+        _ applied: [AppliedCommand], snapshotInstalled: Bool, in hosts: Locked<SecretHosts>, keyspace: Keyspace, logger: Logger
+    ) {
+        if snapshotInstalled {
+            let fresh: SecretHosts
+            do { fresh = try Self.hosts(in: keyspace) } catch {
+                logger.critical("cannot read the secrets' host lists after a snapshot: no secret renders until they are read",
+                                metadata: ["error": "\(error)"])
+                fresh = SecretHosts(unreadable: true)
+            }
+            hosts.withLock { $0 = SecretHosts(version: $0.version &+ 1, patterns: fresh.patterns, unreadable: fresh.unreadable) }
             return
         }
         for command in applied {

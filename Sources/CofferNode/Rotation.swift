@@ -141,10 +141,13 @@ extension Node {
         return rotation
     }
 
+    /// The answer for a rotation id that does not exist (or that the caller may not see).
+    public static func noRotation(_ id: String) -> String { "no rotation with id '\(id)'" }
+
     func leaderRotationStatus(id: String) throws -> RotationStatus {
         guard status.isLeader else { throw CommandLogError.dropped }
         guard RotationGenerations.isValidID(id), let record = try keyspace.rotation(id: id) else {
-            throw ServiceError.notFound("no rotation with id '\(id)'")
+            throw ServiceError.notFound(Self.noRotation(id))
         }
         return RotationStatus(
             id: record.id, kind: record.kind, index: record.index,

@@ -11,21 +11,43 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
     public var description: String { port.map { "\(host):\($0)" } ?? host }
 
     /// The destination of an absolute URL (`https://user@host:port/path?q`): the host after
-    /// any user part. Nil for a URL with no scheme, no host, or a host that is not ASCII.
+    /// the user part. Nil for anything URL parsers could read two ways: no `scheme://`, an
+    /// authority with a backslash, `%`, spaces, control or non-ASCII bytes, or more than one `@`.
     public init?(url: String) {
-        guard let schemeEnd = url.range(of: "://") else { return nil }
-        let scheme = url[..<schemeEnd.lowerBound].lowercased()
-        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else { return nil }
-        var authority = url[schemeEnd.upperBound...]
-        if let end = authority.firstIndex(where: { "/?#".contains($0) }) { authority = authority[..<end] }
-        // The host is what follows the last '@': `api.stripe.com@evil.example` goes to evil.example.
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        let defaultPort: Int? = switch scheme {
+        let bytes = Array(url.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+              Self.isSchemeStart(bytes[0]), bytes[..<colon].allSatisfy(Self.isSchemeByte),
+              bytes.count >= colon + 3, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/") else { return nil }
+        let start = colon + 3
+        let end = bytes[start...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        var authority = bytes[start..<end]
+        // WHATWG reads a backslash as '/', other parsers as part of the host or user: no one answer.
+        guard authority.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "%") }) else { return nil }
+        // The host is what follows the '@': `api.stripe.com@evil.example` goes to evil.example.
+        let ats = authority.indices.filter { authority[$0] == UInt8(ascii: "@") }
+        guard ats.count <= 1 else { return nil }
+        if let at = ats.first { authority = authority[(at + 1)...] }
+        let defaultPort: Int? = switch String(decoding: bytes[..<colon], as: UTF8.self).lowercased() {
         case "https", "wss": 443
         case "http", "ws": 80
         default: nil
         }
-        self.init(authority: String(authority), defaultPort: defaultPort)
+        self.init(authority: String(decoding: authority, as: UTF8.self), defaultPort: defaultPort)
+    }
+
+    /// Whether two parts of a request name the same place: the same host, and the same port
+    /// where both give one (a `Host` header without a port takes the scheme's).
+    public func agrees(with other: Destination) -> Bool {
+        host == other.host && (port == nil || other.port == nil || port == other.port)
+    }
+
+    /// The one of two agreeing destinations that says more (the one with a port).
+    public func merged(with other: Destination) -> Destination { port == nil ? other : self }
+
+    private static func isSchemeStart(_ byte: UInt8) -> Bool { byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A }
+
+    private static func isSchemeByte(_ byte: UInt8) -> Bool {
+        isSchemeStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
     }
 
     /// The destination a `Host` header value names (`host` or `host:port`).
@@ -73,7 +95,7 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
 
 /// A destination a secret may be sent to: `api.stripe.com`, `*.stripe.com` (one or more
 /// labels in front of stripe.com, never stripe.com itself), either with `:port`. Without a
-/// port it takes the scheme's own (443 for https, 80 for http) or none given.
+/// port it takes https's 443, or a destination that names no port (a bare `Host` header).
 public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
     public let description: String
     private let suffix: String
@@ -99,7 +121,8 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
     public func matches(_ destination: Destination) -> Bool {
         if let port {
             guard destination.port == port else { return false }
-        } else if let given = destination.port, given != 443, given != 80 {
+        } else if let given = destination.port, given != 443 {
+            // Plain http only when the pattern says :80, so no value leaves in clear text by accident.
             return false
         }
         if wildcard {

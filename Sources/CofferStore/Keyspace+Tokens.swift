@@ -89,7 +89,11 @@ extension Keyspace {
         }
         switch try secondAdmin(by, at: at, for: token.holders, what: "token '\(id)'", in: txn) {
         case .failure(let rejection): return .failure(rejection)
-        case .success: break
+        case .success(let approver):
+            // The second admin vouches for what the token reaches, so it must reach that far itself.
+            if let beyond = token.secretsBeyond(approver) {
+                return .failure(.forbidden("token '\(id)' reaches further than token '\(approver.id)' that would approve it (\(beyond))"))
+            }
         }
         token.state = .approved(by: by, at: at)
         try txn.put(Table.tokens, Array(id.utf8), encode(token))

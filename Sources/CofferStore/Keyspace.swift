@@ -138,7 +138,12 @@ public final class Keyspace: @unchecked Sendable {
             return try initialize(tokens: tokens, tokenApprovals: tokenApprovals, in: txn)
 
         case .revokeToken(let id, let at, let by):
-            guard try txn.delete(Table.tokens, Array(id.utf8)) else { return .failure(.tokenNotFound(id)) }
+            guard let token = try storedToken(id: id, in: txn) else { return .failure(.tokenNotFound(id)) }
+            // A scoped admin answers for its own secrets only: it revokes no token that reaches further.
+            if by != .system, let revoker = try storedToken(id: by.tokenID, in: txn), let beyond = token.secretsBeyond(revoker) {
+                return .failure(.forbidden("token '\(id)' reaches further than token '\(revoker.id)' that would revoke it (\(beyond))"))
+            }
+            try txn.delete(Table.tokens, Array(id.utf8))
             try audit(index, 0, at, by, "token.revoke", id, version: nil, rotationID: nil, in: txn)
             return .success(.tokenRevoked(id))
 
@@ -298,14 +303,38 @@ public final class Keyspace: @unchecked Sendable {
     }
 
     /// Audit events after log index `after`, oldest first; none after the last index there is.
+    /// The trail's first `limit` events after log index `after` (and the rest of the last index's).
     public func audit(after: UInt64 = 0, limit: Int = 1_000) throws -> [AuditEvent] {
-        guard after < .max, limit > 0 else { return [] }
+        try auditPage(after: after, limit: limit).events
+    }
+
+    /// A page of the trail: up to `limit` events after log index `after` that `include` keeps,
+    /// having looked at no more than about `budget` events; `next` is the index to go on from
+    /// when more may follow (nil at the end). A page never splits the lines of one index (a
+    /// rotation's), so it may run past `limit` to finish one.
+    public func auditPage(
+        after: UInt64 = 0, limit: Int = 1_000, budget: Int = 100_000, where include: (AuditEvent) -> Bool = { _ in true }
+    ) throws -> (events: [AuditEvent], next: UInt64?) {
+        guard after < .max, limit > 0 else { return ([], nil) }
         return try environment.read { txn in
             var events: [AuditEvent] = []
-            for entry in try txn.scan(Table.audit, from: (after + 1).bigEndianBytes, limit: limit, while: { _ in true }) {
-                events.append(try decode(AuditEvent.self, entry.value))
+            var examined = 0
+            var current: UInt64?
+            var from = (after + 1).bigEndianBytes
+            while true {
+                let chunk = try txn.scan(Table.audit, from: from, limit: 512, while: { _ in true })
+                guard let last = chunk.last else { return (events, nil) }
+                for entry in chunk {
+                    let event = try decode(AuditEvent.self, entry.value)
+                    if event.index != current, let current, events.count >= limit || examined >= budget {
+                        return (events, current)
+                    }
+                    current = event.index
+                    examined += 1
+                    if include(event) { events.append(event) }
+                }
+                from = last.key + [0]
             }
-            return events
         }
     }
 

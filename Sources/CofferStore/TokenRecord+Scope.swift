@@ -29,16 +29,19 @@ extension TokenRecord {
         return ranges.contains { $0.contains(client) }
     }
 
+    /// Why `self` may touch a secret that `other` may not (nil when it may not): its scope is
+    /// every secret while `other`'s is not, or one of its patterns reaches past `other`'s.
+    public func secretsBeyond(_ other: TokenRecord) -> String? {
+        guard !other.scope.isEmpty else { return nil }
+        guard !scope.isEmpty else { return "its scope is every secret" }
+        let theirs = other.patterns
+        return patterns.first { pattern in !theirs.contains { $0.covers(pattern) } }.map { "its secret pattern '\($0)' reaches" }
+    }
+
     /// Why `self`, made by `maker`, would reach more than `maker` does (nil if it does not):
     /// a token never makes one broader than itself.
     public func broadening(of maker: TokenRecord) -> String? {
-        if !maker.scope.isEmpty {
-            let makers = maker.patterns
-            guard !scope.isEmpty else { return "its scope is every secret, and the token making it is scoped" }
-            if let loose = patterns.first(where: { pattern in !makers.contains { $0.covers(pattern) } }) {
-                return "its secret pattern '\(loose)' is not within the scope of the token making it"
-            }
-        }
+        if let beyond = secretsBeyond(maker) { return "\(beyond), beyond the scope of the token making it" }
         if let limit = maker.expiresAt, (expiresAt ?? .max) > limit {
             return "it would outlive the token making it"
         }

@@ -16,7 +16,17 @@ public enum Placement: Sendable, Equatable {
             // The head ends at the first line that is empty, or holds only CR; memchr finds
             // each line end.
             guard let base = source.baseAddress else { return source.count }
+            // Empty lines before the request line are skipped (as servers do), not the head's end.
             var index = 0
+            while index < source.count {
+                if source[index] == ASCII.lf {
+                    index += 1
+                } else if source[index] == ASCII.cr, index + 1 < source.count, source[index + 1] == ASCII.lf {
+                    index += 2
+                } else {
+                    break
+                }
+            }
             while index < source.count {
                 guard let hit = memchr(base + index, Int32(ASCII.lf), source.count - index) else { break }
                 let lf = base.distance(to: UnsafeRawPointer(hit))

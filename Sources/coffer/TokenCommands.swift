@@ -108,9 +108,19 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ClientRun.with { client in
-            let response = try ClientRun.expect(try await client.send(.GET, "/v1/audit?after=\(after)"), 200)
-            if json { return Output.raw(response.body + [0x0A]) }
-            let events = ClientRun.object(response)["events"] as? [[String: Any]] ?? []
+            // The whole trail from `after`, a page at a time.
+            var events: [[String: Any]] = []
+            var from = after
+            while true {
+                let response = try ClientRun.expect(try await client.send(.GET, "/v1/audit?after=\(from)"), 200)
+                let page = ClientRun.object(response)
+                events += page["events"] as? [[String: Any]] ?? []
+                guard let next = (page["next_after"] as? NSNumber)?.uint64Value, next > from else { break }
+                from = next
+            }
+            if json {
+                return Output.raw(Array(try JSONSerialization.data(withJSONObject: ["events": events], options: [.sortedKeys])) + [0x0A])
+            }
             Output.table([["INDEX", "AT", "ACTOR", "ACTION", "TARGET", "VERSION"]] + events.map {
                 ["\($0["index"] ?? "")", "\($0["at"] ?? "")", "\($0["actor"] ?? "")", "\($0["action"] ?? "")",
                  "\($0["target"] ?? "")", $0["version"].map { "\($0)" } ?? ""]

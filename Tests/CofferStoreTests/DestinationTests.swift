@@ -22,6 +22,9 @@ struct DestinationTests {
         ("https://1.2.3.4/", false),                            // an IP literal
         ("https://[::1]/", false),
         ("https://api.stripe.com:8443/", false),               // another port
+        ("http://api.stripe.com/", false),                      // clear text needs ':80' in the pattern
+        ("https://evil.example\\@api.stripe.com/", false),      // read two ways: no destination
+        ("https://a@b@api.stripe.com/", false),
         ("https://stripe.com/", false),
         ("api.stripe.com/v1", false),                           // no scheme: no destination
         ("https://xn--bcher-kva.example/", false),
@@ -39,6 +42,7 @@ struct DestinationTests {
         #expect(try Self.allowed(["hooks.example.com:8443"], "https://hooks.example.com:8443/x"))
         #expect(try !Self.allowed(["hooks.example.com:8443"], "https://hooks.example.com/x"))
         #expect(try Self.allowed(["xn--bcher-kva.example"], "https://XN--BCHER-KVA.example/"))
+        #expect(try Self.allowed(["api.stripe.com:80"], "http://api.stripe.com/"))
         #expect(Destination(hostHeader: " Api.Stripe.com:443 ")?.description == "api.stripe.com:443")
     }
 

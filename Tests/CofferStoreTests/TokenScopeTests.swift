@@ -119,4 +119,66 @@ struct TokenScopeTests {
         #expect(token.admits(client: "10.3.3.3") && token.admits(client: "::1") && !token.admits(client: "127.0.0.1"))
         #expect(!token.admits(client: nil))
     }
+
+    /// A scoped admin answers for its own secrets: it revokes and approves no token that
+    /// reaches further than it does (checked when applied, so every node agrees).
+    @Test func aScopedAdminRevokesAndApprovesOnlyWithinItsScope() throws {
+        let store = try TemporaryKeyspace()
+        let first = ["a", "b"].map { TokenRecord(id: $0, role: .admin, name: $0, hash: [1], createdAt: 0, createdBy: .system) }
+        _ = try store.apply(.initialize(tokens: first, tokenApprovals: 1))
+        for token in [Self.token("pay-admin", scope: ["Pay*"], by: "b", role: .admin), Self.token("all"),
+                      Self.token("payments", scope: ["Payments"])] {
+            #expect(try store.apply(.createToken(token))[0].isSuccess, "\(token.id)")
+        }
+        let payAdmin = Actor(tokenID: "pay-admin", name: "pay-admin")
+        guard case .failure(.forbidden) = try store.apply(.revokeToken(id: "all", at: 20, by: payAdmin))[0] else {
+            Issue.record("a scoped admin revoked a token for every secret")
+            return
+        }
+        #expect(try store.keyspace.token(id: "all") != nil)
+        #expect(try store.apply(.revokeToken(id: "payments", at: 21, by: payAdmin)) == [.success(.tokenRevoked("payments"))])
+
+        // Under the two-person rule, the scoped admin (of b's line) approves only what it reaches.
+        _ = try store.apply(.setTokenApprovals(2, at: 22, by: Actor(tokenID: "a", name: "a")))
+        _ = try store.apply(.createToken(Self.token("wide", by: "a")), .createToken(Self.token("narrow", scope: ["Pay_EU"], by: "a")))
+        guard case .failure(.forbidden) = try store.apply(.approveToken(id: "wide", at: 30, by: payAdmin))[0] else {
+            Issue.record("a scoped admin approved a token for every secret")
+            return
+        }
+        #expect(try store.apply(.approveToken(id: "narrow", at: 31, by: payAdmin))[0].isSuccess)
+        #expect(try store.apply(.approveToken(id: "wide", at: 32, by: Actor(tokenID: "b", name: "b")))[0].isSuccess)
+    }
+
+    /// A scoped audit token pages through a trail mostly of other secrets: each page is
+    /// bounded in what it reads, says where to go on, and never splits one entry's lines.
+    @Test func aFilteredTrailPagesOnPastWhatItSkips() throws {
+        let store = try TemporaryKeyspace()
+        var expected: [String] = []
+        for index in 0..<40 {
+            let name = index % 10 == 0 ? "Pay\(index)" : "Other\(index)"
+            try store.apply(.createSecret(name: name, value: try store.seal("v", name, 1), at: 1, by: admin))
+            if name.hasPrefix("Pay") { expected.append(name) }
+        }
+        // One entry, three lines: a rotation of three secrets, two of them in scope.
+        try store.apply(.rotateSecrets(id: "rot", items: try ["Pay0", "Other1", "Pay10"].map { name in
+            RotationItem(name: name, version: 2, value: try store.seal("w", name, 2))
+        }, at: 2, by: admin))
+        expected += ["Pay0", "Pay10"]
+        let pay = try #require(NamePattern("Pay*"))
+        var seen: [String] = []
+        var after: UInt64 = 0
+        var pages = 0
+        while true {
+            let page = try store.keyspace.auditPage(after: after, limit: 1, budget: 5) { pay.matches($0.target) }
+            seen += page.events.map(\.target)
+            pages += 1
+            guard let next = page.next else { break }
+            #expect(next > after)
+            after = next
+        }
+        #expect(seen == expected)
+        #expect(pages > 5, "the budget bounds each page")
+        let whole = try store.keyspace.auditPage(after: 40, limit: 1)
+        #expect(whole.events.count == 3 && whole.next == nil, "the rotation's three lines come together")
+    }
 }

@@ -50,12 +50,22 @@ extension EndToEnd {
                 ("two Host headers", Self.request(line: "/v1", host: "api.stripe.com", extraHost: "evil.example"), "400"),
                 ("line and Host disagree", Self.request(line: "https://api.stripe.com/v1", host: "evil.example"), "400"),
                 ("a templated host", Self.request(line: "/v1", host: "{{Secrets.Free}}.stripe.com"), "destination"),
+                ("a backslash before userinfo", Self.request(line: "https://evil.example\\@api.stripe.com/v1"), "destination"),
+                ("a templated header name", Self.request(line: "/v1", host: "api.stripe.com")
+                    .replacingOccurrences(of: "Content-Type", with: "{{Secrets.Free}}"), "destination"),
+                ("a second request", "GET /v1 HTTP/1.1\r\nHost: api.stripe.com\r\n\r\n" + Self.request(line: "https://evil.example/"),
+                 "destination"),
             ]
             for (label, template, expected) in cases {
                 #expect(Self.outcome(try await Self.render(render, template, "placement=http")) == expected, "\(label)")
             }
             #expect(Self.outcome(try await Self.render(render, "{{Secrets.Stripe}}", "placement=body")) == "destination")
             #expect(Self.outcome(try await Self.render(render, "{{Secrets.Stripe}}", "destination=https://api.stripe.com/v1")) == "200")
+            // A parameter fills in what the request leaves out, never what a reference could change.
+            #expect(Self.outcome(try await Self.render(render, Self.request(line: "/v1"),
+                                                       "placement=http&destination=https://api.stripe.com/")) == "200")
+            #expect(Self.outcome(try await Self.render(render, Self.request(line: "/v1", host: "{{Secrets.Free}}"),
+                                                       "placement=http&destination=https://api.stripe.com/")) == "destination")
             #expect(Self.outcome(try await Self.render(render, "{{Secrets.Free}}", "placement=body")) == "200")
             #expect(Self.outcome(try await Self.render(render, "https://api.stripe.com/v1?k={{Secrets.Stripe|url}}", "placement=url")) == "200")
             #expect(Self.outcome(try await Self.render(render, "https://evil.example/?k={{Secrets.Stripe|url}}", "placement=url")) == "destination")

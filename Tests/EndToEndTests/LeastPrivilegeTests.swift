@@ -60,6 +60,14 @@ extension EndToEnd {
             let broader = try await payAdmin.json(.POST, "/v1/tokens", ["role": "render", "name": "all"])
             #expect(broader.status == 403 && broader.errorMessage.contains("broader"), "\(broader.errorMessage)")
             #expect(try await payAdmin.json(.POST, "/v1/tokens", ["role": "audit", "name": "eu", "secrets": ["Payments_EU"]]).status == 201)
+            // It sees and revokes only tokens within its scope, and changes nothing cluster-wide.
+            let everyToken = try await admin.object(.GET, "/v1/tokens")["tokens"] as? [[String: Any]] ?? []
+            let firstAdmin = try #require(everyToken.first { $0["role"] as? String == "admin" && ($0["secrets"] as? [String])?.isEmpty == true })
+            let visible = try await payAdmin.object(.GET, "/v1/tokens")["tokens"] as? [[String: Any]] ?? []
+            #expect(Set(visible.compactMap { $0["name"] as? String }) == ["gw", "pay-admin", "eu"])
+            #expect(try await payAdmin.send(.DELETE, "/v1/tokens/\(try #require(firstAdmin["id"] as? String))").status == 403)
+            #expect(try await payAdmin.json(.PUT, "/v1/cluster/settings", ["max_token_ttl": "none"]).status == 403)
+            #expect(try await payAdmin.json(.POST, "/v1/cluster/leader", ["id": "node2"]).status == 403)
 
             // A scoped audit token sees only its secrets, their audit lines included.
             let auditor = try deployment.client(token: try Self.made(try deployment.cli(
@@ -70,6 +78,16 @@ extension EndToEnd {
             #expect(try await auditor.send(.GET, "/v1/secrets/Other").status == 403)
             let trail = try await auditor.send(.GET, "/v1/audit").text
             #expect(trail.contains("Webhook_Prod") && !trail.contains("Payments") && !trail.contains("token."))
+            // A page at a time, it reaches the same lines past everyone else's.
+            var paged: [String] = []
+            var after = 0
+            while true {
+                let page = try await auditor.object(.GET, "/v1/audit?limit=1&after=\(after)")
+                paged += (page["events"] as? [[String: Any]] ?? []).compactMap { $0["target"] as? String }
+                guard let next = page["next_after"] as? Int else { break }
+                after = next
+            }
+            #expect(paged == ["Webhook_Prod"])
         }
 
         @Test func expiringAndNetworkBoundTokens() async throws {

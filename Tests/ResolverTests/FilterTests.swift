@@ -67,6 +67,14 @@ struct HeaderGuardTests {
         #expect(try table.renderBoth(safe, placement: .rawHTTPRequest) == "GET / HTTP/1.1\nX-Key: token\n\nx\r\nEvil: 1")
     }
 
+    @Test func emptyLinesBeforeTheRequestLineDoNotEndTheHead() {
+        // Servers skip them, so the head that follows is guarded all the same.
+        for lead in ["\r\n\r\n", "\n\n", "\r\n"] {
+            let problems = table.problems(lead + "GET / HTTP/1.1\r\nX-Key: {{Secrets.Injected}}\r\n\r\n", placement: .rawHTTPRequest)
+            #expect(problems.map(\.kind) == [.unsafeInHeader], "\(lead.debugDescription)")
+        }
+    }
+
     @Test func aCompiledTemplateRechecksAfterARotation() throws {
         let catalog = try catalog(["Key": "fine"])
         let compiled = try CompiledTemplate(Array("X-Key: {{Secrets.Key}}".utf8), table: catalog.current, placement: .headerOrURL)
