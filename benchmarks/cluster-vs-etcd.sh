@@ -220,29 +220,35 @@ failover_trials() { # system label
         sleep 1 # let the restarted member catch up and the new leader settle
     done
 }
-# --- Scoped renders (Coffer only): the local renders again, in turns with a render token scoped
-# by 20 name patterns, the four secrets the template uses bound to its destination's hosts.
+# --- Scoped renders (Coffer only): the local renders again, in turns: the unscoped render token
+# with no host lists anywhere (open), the four secrets the template uses bound to its
+# destination's hosts (plain), and a render token scoped by 20 name patterns (scoped).
 if [[ " $SKIP " != *" scoped "* ]]; then
     echo "scoped renders ..."
     admin_api() { curl -s --max-time 10 --cacert "$dir/ca.pem" -H "Authorization: Bearer $(cat "$dir/admin.token")" \
         -H "Content-Type: application/json" "$@"; }
-    for name in STRIPE_API_KEY webhooksigningsecret DB_Password partner_token_eu; do
-        admin_api -X PUT -d '{"hosts": ["api.payments.example.com", "*.payments.example.com"]}' \
-            "https://127.0.0.1:$api/v1/secrets/$name/hosts" >/dev/null
-    done
+    bind_hosts() {
+        for name in STRIPE_API_KEY webhooksigningsecret DB_Password partner_token_eu; do
+            admin_api -X PUT -d "{\"hosts\": $1}" "https://127.0.0.1:$api/v1/secrets/$name/hosts" >/dev/null
+        done
+    }
     patterns='"STRIPE_*","webhook*","DB_*","partner_*_eu"'
     for i in $(seq 1 16); do patterns="$patterns,\"Unused_$i*\""; done
     admin_api -X POST -d "{\"role\": \"render\", \"name\": \"scoped-bench\", \"secrets\": [$patterns]}" \
         "https://127.0.0.1:$api/v1/tokens" | jq -r .token >"$work/scoped.token"
-    exec 9>"$lock"; flock 9
     for round in 1 2; do
-        for kind in plain scoped; do
+        for kind in open plain scoped; do
+            case $kind in
+                open) bind_hosts '[]' ;;
+                plain) bind_hosts '["api.payments.example.com", "*.payments.example.com"]' ;;
+            esac
             token_file=$dir/render.token; [ $kind = scoped ] && token_file=$work/scoped.token
+            exec 9>"$lock"; flock 9
             record "read $kind$round coffer" "$(coffer_gen -token-file "$token_file" -template benchmarks/fixtures/http-post-4refs.tmpl \
                 -op get -c "$READ_C" -n 1000000 -d "$DURATION" -server-pids "$(pids "${coffer_pids[@]}")")"
+            flock -u 9
         done
     done
-    flock -u 9
 fi
 
 if [[ " $SKIP " != *" failover "* ]]; then
