@@ -64,8 +64,9 @@ enum RenderDestination {
                 return .unknown
             }
             let name = line[..<colon]
-            // A reference in a name could write any header, Host included.
-            if contains(name, delimiters.open) || !name.allSatisfy(isTokenByte) { return .unknown }
+            // A reference in a name (or a delimiter holding the colon) could write any header, Host included.
+            if let reference = firstIndex(of: delimiters.open, in: line), reference <= colon { return .unknown }
+            if !name.allSatisfy(isTokenByte) { return .unknown }
             guard name.count == 4, name.map({ $0 | 0x20 }).elementsEqual("host".utf8) else { continue }
             guard header == nil else { throw APIError.badRequest("the request has more than one Host header") }
             let value = line[(colon + 1)...]
@@ -76,7 +77,7 @@ enum RenderDestination {
             }
         }
         // A second request after the first one's head could go anywhere its own head says.
-        if lines.restHoldsARequestLine() { return .unknown }
+        if lines.restHoldsARequest() { return .unknown }
         return try fromLine.merged(with: header ?? .absent, "the request line", "the Host header")
     }
 
@@ -96,27 +97,38 @@ enum RenderDestination {
         // URL parsers drop leading spaces and control bytes.
         guard let start = template.firstIndex(where: { $0 > 0x20 }) else { return .absent }
         let text = template[start...]
-        if text.first == UInt8(ascii: "/"), text.dropFirst().first != UInt8(ascii: "/"), text.dropFirst().first != UInt8(ascii: "\\") {
+        let reference = firstIndex(of: delimiters.open, in: text)
+        if text.first == UInt8(ascii: "/") {
+            // A path: unless what follows the first '/' could make it `//host` or `/\host`.
+            let second = text.index(after: text.startIndex)
+            guard second < text.endIndex, text[second] != UInt8(ascii: "/"), text[second] != UInt8(ascii: "\\"),
+                  reference.map({ $0 > second }) ?? true else { return .unknown }
             return .absent
         }
-        // The scheme, `//` and the authority: up to the third '/', or a '?' or '#'.
+        // The scheme, `//` and the authority: up to the third '/', or a '?' or '#'. A reference
+        // that starts at or before that end could move it (a delimiter may hold '/', '?' or '#').
         var slashes = 0
         let end = text.firstIndex { byte in
             if byte == UInt8(ascii: "/") { slashes += 1 }
             return slashes == 3 || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")
         } ?? text.endIndex
-        if contains(text[..<end], delimiters.open) { return .unknown }
+        if let reference, reference <= end { return .unknown }
         return Destination(url: String(decoding: text, as: UTF8.self)).map(Part.known) ?? .unknown
     }
 
     private static func contains(_ bytes: Slice<UnsafeRawBufferPointer>, _ needle: [UInt8]) -> Bool {
-        guard bytes.count >= needle.count, let first = needle.first else { return false }
+        firstIndex(of: needle, in: bytes) != nil
+    }
+
+    /// Where `needle` first starts in `bytes`.
+    private static func firstIndex(of needle: [UInt8], in bytes: Slice<UnsafeRawBufferPointer>) -> Int? {
+        guard bytes.count >= needle.count, let first = needle.first else { return nil }
         var index = bytes.startIndex
         while let hit = bytes[index...].firstIndex(of: first) {
-            if bytes[hit...].starts(with: needle) { return true }
+            if bytes[hit...].starts(with: needle) { return hit }
             index = hit + 1
         }
-        return false
+        return nil
     }
 
     /// A byte of an HTTP token (a method or a header name).
@@ -141,14 +153,18 @@ private struct RequestLines {
         return line
     }
 
-    /// Whether a line from here on ends like a request line (` HTTP/1.1`): a pipelined request.
-    mutating func restHoldsARequestLine() -> Bool {
+    /// Whether anything from here on could be a request of its own: `HTTP/` anywhere (a
+    /// request line's version, however it is spelt or templated), or a line that starts with a
+    /// method and a space (a request line without a version).
+    mutating func restHoldsARequest() -> Bool {
+        let methods = ["GET ", "POST ", "PUT ", "DELETE ", "PATCH ", "HEAD ", "OPTIONS ", "CONNECT ", "TRACE "].map { Array($0.utf8) }
+        let version = Array("http/".utf8)
         while let line = next() {
-            guard line.count > 9 else { continue }
-            let tail = line.suffix(9)
-            if tail.starts(with: " HTTP/".utf8), tail[tail.startIndex + 6] >= 0x30, tail[tail.startIndex + 6] <= 0x39,
-               tail[tail.startIndex + 7] == UInt8(ascii: "."), tail[tail.startIndex + 8] >= 0x30, tail[tail.startIndex + 8] <= 0x39 {
-                return true
+            if methods.contains(where: { line.starts(with: $0) }) { return true }
+            var index = line.startIndex
+            while let hit = line[index...].firstIndex(where: { $0 | 0x20 == UInt8(ascii: "h") }) {
+                if line[hit...].count >= version.count, zip(line[hit...], version).allSatisfy({ $0 | 0x20 == $1 }) { return true }
+                index = hit + 1
             }
         }
         return false

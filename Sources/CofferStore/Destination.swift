@@ -7,6 +7,8 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
     public let port: Int?
     /// Whether the host is an IP address (no DNS pattern matches one).
     public let isAddress: Bool
+    /// Whether the scheme encrypts (https, wss), does not (http, ws), or is not known (a `Host` header).
+    public let isEncrypted: Bool?
 
     public var description: String { port.map { "\(host):\($0)" } ?? host }
 
@@ -27,22 +29,34 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
         let ats = authority.indices.filter { authority[$0] == UInt8(ascii: "@") }
         guard ats.count <= 1 else { return nil }
         if let at = ats.first { authority = authority[(at + 1)...] }
-        let defaultPort: Int? = switch String(decoding: bytes[..<colon], as: UTF8.self).lowercased() {
-        case "https", "wss": 443
-        case "http", "ws": 80
-        default: nil
+        // Only schemes whose port and encryption are known: a value must not leave by an unknown one.
+        let (defaultPort, encrypted): (Int, Bool)
+        switch String(decoding: bytes[..<colon], as: UTF8.self).lowercased() {
+        case "https", "wss": (defaultPort, encrypted) = (443, true)
+        case "http", "ws": (defaultPort, encrypted) = (80, false)
+        default: return nil
         }
-        self.init(authority: String(decoding: authority, as: UTF8.self), defaultPort: defaultPort)
+        self.init(authority: String(decoding: authority, as: UTF8.self), defaultPort: defaultPort, encrypted: encrypted)
     }
 
     /// Whether two parts of a request name the same place: the same host, and the same port
     /// where both give one (a `Host` header without a port takes the scheme's).
     public func agrees(with other: Destination) -> Bool {
         host == other.host && (port == nil || other.port == nil || port == other.port)
+            && (isEncrypted == nil || other.isEncrypted == nil || isEncrypted == other.isEncrypted)
     }
 
-    /// The one of two agreeing destinations that says more (the one with a port).
-    public func merged(with other: Destination) -> Destination { port == nil ? other : self }
+    /// What two agreeing destinations say together.
+    public func merged(with other: Destination) -> Destination {
+        Destination(host: host, port: port ?? other.port, isAddress: isAddress, isEncrypted: isEncrypted ?? other.isEncrypted)
+    }
+
+    private init(host: String, port: Int?, isAddress: Bool, isEncrypted: Bool?) {
+        self.host = host
+        self.port = port
+        self.isAddress = isAddress
+        self.isEncrypted = isEncrypted
+    }
 
     private static func isSchemeStart(_ byte: UInt8) -> Bool { byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A }
 
@@ -52,10 +66,11 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
 
     /// The destination a `Host` header value names (`host` or `host:port`).
     public init?(hostHeader: String) {
-        self.init(authority: hostHeader.trimmingCharacters(in: [" ", "\t"]), defaultPort: nil)
+        self.init(authority: hostHeader.trimmingCharacters(in: [" ", "\t"]), defaultPort: nil, encrypted: nil)
     }
 
-    init?(authority: String, defaultPort: Int?) {
+    init?(authority: String, defaultPort: Int?, encrypted: Bool?) {
+        isEncrypted = encrypted
         var host = Substring(authority)
         var port = defaultPort
         if host.hasPrefix("[") {
@@ -95,7 +110,8 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
 
 /// A destination a secret may be sent to: `api.stripe.com`, `*.stripe.com` (one or more
 /// labels in front of stripe.com, never stripe.com itself), either with `:port`. Without a
-/// port it takes https's 443, or a destination that names no port (a bare `Host` header).
+/// port it takes https or wss on 443, or a `Host` header that names no port; with one, that
+/// port whatever the scheme.
 public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
     public let description: String
     private let suffix: String
@@ -109,7 +125,7 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
 
     public init?(_ text: String) {
         guard !text.contains("/"), !text.contains("@"), !text.hasPrefix("["),
-              let parsed = Destination(authority: text.hasPrefix("*.") ? String(text.dropFirst(2)) : text, defaultPort: nil),
+              let parsed = Destination(authority: text.hasPrefix("*.") ? String(text.dropFirst(2)) : text, defaultPort: nil, encrypted: nil),
               !parsed.isAddress || !text.hasPrefix("*."), !parsed.host.contains("*"),
               parsed.host.contains(".") || !text.hasPrefix("*.") else { return nil }
         wildcard = text.hasPrefix("*.")
@@ -121,8 +137,8 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
     public func matches(_ destination: Destination) -> Bool {
         if let port {
             guard destination.port == port else { return false }
-        } else if let given = destination.port, given != 443 {
-            // Plain http only when the pattern says :80, so no value leaves in clear text by accident.
+        } else if destination.port.map({ $0 != 443 }) ?? false || destination.isEncrypted == false {
+            // Clear text (http, ws) only when the pattern names its port, so no value leaves that way by accident.
             return false
         }
         if wildcard {

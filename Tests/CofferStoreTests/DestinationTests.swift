@@ -23,6 +23,10 @@ struct DestinationTests {
         ("https://[::1]/", false),
         ("https://api.stripe.com:8443/", false),               // another port
         ("http://api.stripe.com/", false),                      // clear text needs ':80' in the pattern
+        ("http://api.stripe.com:443/", false),                  // clear text on https's port
+        ("ws://api.stripe.com/", false),
+        ("wss://api.stripe.com/", true),
+        ("ftp://api.stripe.com/", false),                       // a scheme without a known port or encryption
         ("https://evil.example\\@api.stripe.com/", false),      // read two ways: no destination
         ("https://a@b@api.stripe.com/", false),
         ("https://stripe.com/", false),

@@ -147,6 +147,13 @@ struct TokenScopeTests {
         }
         #expect(try store.apply(.approveToken(id: "narrow", at: 31, by: payAdmin))[0].isSuccess)
         #expect(try store.apply(.approveToken(id: "wide", at: 32, by: Actor(tokenID: "b", name: "b")))[0].isSuccess)
+
+        // Revoked while its next request was on the way, it revokes nothing more.
+        #expect(try store.apply(.revokeToken(id: "pay-admin", at: 33, by: payAdmin))[0].isSuccess)
+        guard case .failure(.forbidden) = try store.apply(.revokeToken(id: "narrow", at: 34, by: payAdmin))[0] else {
+            Issue.record("a revoked admin revoked a token")
+            return
+        }
     }
 
     /// A scoped audit token pages through a trail mostly of other secrets: each page is
