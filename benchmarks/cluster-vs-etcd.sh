@@ -12,7 +12,7 @@
 #   READ_C=16        concurrency of the read runs
 #   EQUAL_TICK_MS=100 EQUAL_ELECTION_TICKS=10   the "equal timings" for both systems
 #                    (heartbeat = one tick; etcd: --heartbeat-interval, --election-timeout)
-#   SKIP="failover rotation scoped"   sections to leave out
+#   SKIP="failover rotation scoped trail"   sections to leave out
 #   COFFER_BIN=path  measure this coffer binary instead of building .build/release/coffer
 #   KEEP_RESULTS=file  keep the raw results (one line per run) there
 set -euo pipefail
@@ -88,6 +88,13 @@ set_coffer_timings() { # TICK_MS ELECTION_TICKS, or "default"
         local config=$dir/node$i/config
         if [ "$1" = default ]; then jq 'del(.raft)' "$config" >"$config.new"
         else jq --argjson t "$1" --argjson e "$2" '.raft = {tickMilliseconds: $t, electionTicks: $e}' "$config" >"$config.new"; fi
+        mv "$config.new" "$config"
+    done
+}
+set_coffer_usage() { # on or off: whether each node keeps its usage trail
+    for i in 1 2 3; do
+        local config=$dir/node$i/config
+        jq --argjson on "$([ "$1" = on ] && echo true || echo false)" '.usage = {enabled: $on}' "$config" >"$config.new"
         mv "$config.new" "$config"
     done
 }
@@ -249,6 +256,22 @@ if [[ " $SKIP " != *" scoped "* ]]; then
             flock -u 9
         done
     done
+fi
+
+# --- The usage trail (Coffer only): the local renders with every node counting them and with
+# none, in turns (each turn restarts the nodes with the setting).
+if [[ " $SKIP " != *" trail "* ]]; then
+    echo "usage trail on and off ..."
+    for round in 1 2; do
+        for state in on off; do
+            stop_coffer; set_coffer_usage $state; start_coffer
+            exec 9>"$lock"; flock 9
+            record "read trail-$state$round coffer" "$(coffer_gen -token-file "$dir/render.token" -template benchmarks/fixtures/http-post-4refs.tmpl \
+                -op get -c "$READ_C" -n 1000000 -d "$DURATION" -server-pids "$(pids "${coffer_pids[@]}")")"
+            flock -u 9
+        done
+    done
+    stop_coffer; set_coffer_usage on; start_coffer
 fi
 
 if [[ " $SKIP " != *" failover "* ]]; then

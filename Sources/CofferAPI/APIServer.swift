@@ -32,6 +32,7 @@ public struct APIServer {
         let auth = Authorization(node: node)
         SecretRoutes(node: node, auth: auth).add(to: router)
         RenderRoute(node: node, auth: auth).add(to: router)
+        UsageRoute(node: node, auth: auth).add(to: router)
         TokenRoutes(node: node, auth: auth).add(to: router)
         ClusterRoutes(node: node, auth: auth).add(to: router)
         RotationRoutes(node: node, auth: auth).add(to: router)

@@ -55,6 +55,10 @@ struct RenderRoute {
         switch result {
         case .success(let output):
             renders.increment()
+            if node.usageTrail.isOn {
+                let used = template.withUnsafeReadableBytes { table.references(in: $0, delimiters: delimiters) }
+                node.recordUsage(used, token: token.id, client: context.clientAddress, outcome: .rendered)
+            }
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/octet-stream", .cofferGeneration: String(output.generation)],
@@ -63,10 +67,35 @@ struct RenderRoute {
             failures.increment()
             let scoped = error.forRender(by: token, to: destination, node: node)
             if let outside = scoped.outOfScopeOnly {
+                recordRefusals(outside, token: token, context)
                 return try JSONBody.response(TemplateErrorsResponse(outside), status: .forbidden)
             }
+            recordRefusals(scoped, token: token, context)
             return try JSONBody.response(TemplateErrorsResponse(scoped),
                                          status: scoped.isOutputTooLarge ? .contentTooLarge : .unprocessableContent)
+        }
+    }
+}
+
+extension RenderRoute {
+    /// Counts each refused reference in the usage trail, with why, at the version it names now.
+    private func recordRefusals(_ error: TemplateError, token: TokenRecord, _ context: CofferRequestContext) {
+        guard node.usageTrail.isOn else { return }
+        var refused: [UsageOutcome: [(name: String, version: UInt64)]] = [:]
+        for problem in error.problems {
+            guard let name = problem.name else { continue }
+            let outcome: UsageOutcome
+            switch problem.kind {
+            case .outOfScope: outcome = .outOfScope
+            case .destination: outcome = .destination
+            case .unsafeInHeader: outcome = .headerGuard
+            case .unknownSecret: outcome = .unknownName
+            default: continue
+            }
+            refused[outcome, default: []].append((name, node.currentVersion(of: name)))
+        }
+        for outcome in UsageOutcome.allCases {
+            if let secrets = refused[outcome] { node.recordUsage(secrets, token: token.id, client: context.clientAddress, outcome: outcome) }
         }
     }
 }

@@ -24,6 +24,8 @@ public final class Node: Sendable {
     private let renderTables = RenderTables()
     /// The host lists of the secrets that have one, kept current as commands apply.
     let secretHosts: Locked<SecretHosts>
+    /// Who rendered what: counted here, kept beside the keyspace, never replicated.
+    public let usageTrail: UsageTrail
     let logger: Logger
 
     public init(config: NodeConfig, logger: Logger) throws {
@@ -49,6 +51,8 @@ public final class Node: Sendable {
         addresses = Locked(try Self.addressBook(config: config, keyspace: keyspace))
         let secretHosts = Locked(try Self.hosts(in: keyspace))
         self.secretHosts = secretHosts
+        usageTrail = try UsageTrail(directory: config.dataDirectory + "/usage", settings: config.usage ?? UsageTrail.Settings(),
+                                    logger: logger)
 
         var settings = RaftDriver.Settings()
         if let timings = config.raft {
@@ -87,11 +91,17 @@ public final class Node: Sendable {
     /// Connects the node to its peers; call before `start`.
     public func attach(_ peerLink: any PeerLink) { link.withLock { $0 = peerLink } }
 
-    public func start() { driver.start() }
+    public func start() {
+        driver.start()
+        usageTrail.start()
+    }
 
     var currentLink: (any PeerLink)? { link.value }
 
-    public func stop() { driver.stop() }
+    public func stop() {
+        driver.stop()
+        usageTrail.stop()
+    }
 
     public var status: DriverStatus { driver.status }
 
@@ -499,7 +509,7 @@ public final class Node: Sendable {
 
     private static func open(_ sealed: SealedValue, name: String, version: UInt64, keyspace: Keyspace) throws -> SecretValue {
         let plaintext = try Envelope.open(sealed, name: name, version: version, with: keyspace.masterKey)
-        return try plaintext.withUnsafeBytes { try SecretValue(copying: $0) }
+        return try plaintext.withUnsafeBytes { try SecretValue(copying: $0, version: version) }
     }
 }
 

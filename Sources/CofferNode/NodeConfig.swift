@@ -22,6 +22,8 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var raft: RaftTimings?
     /// Bounds on renders and connections; defaults when absent.
     public var limits: NodeLimits?
+    /// The usage trail: on, 30 days, five million lines when absent.
+    public var usage: UsageTrail.Settings?
 
     public struct RaftTimings: Codable, Sendable, Equatable {
         public var tickMilliseconds: Int
@@ -50,7 +52,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public init(
         nodeID: String, dataDirectory: String, apiAddress: String, peerAddress: String, tls: TLSFiles,
         masterKeyFile: String, bootstrapTokensFile: String? = nil, initialMembers: [MemberRecord] = [],
-        raft: RaftTimings? = nil, limits: NodeLimits? = nil
+        raft: RaftTimings? = nil, limits: NodeLimits? = nil, usage: UsageTrail.Settings? = nil
     ) {
         self.nodeID = nodeID
         self.dataDirectory = dataDirectory
@@ -62,6 +64,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         self.initialMembers = initialMembers
         self.raft = raft
         self.limits = limits
+        self.usage = usage
     }
 
     /// The limits in force: the config's, or the defaults.
@@ -78,6 +81,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         config.masterKeyFile = resolve(config.masterKeyFile)
         config.bootstrapTokensFile = config.bootstrapTokensFile.map(resolve)
         try config.limits?.validate()
+        try config.usage?.validate()
         return config
     }
 

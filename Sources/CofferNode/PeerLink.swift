@@ -12,4 +12,6 @@ public enum PeerFrameKind: UInt8, Sendable {
     case forwardWrite = 2
     /// Asks a member for its Raft status.
     case status = 3
+    /// Asks a member for its usage lines of one secret; answered with a `UsageAnswer`.
+    case usage = 4
 }

@@ -8,7 +8,9 @@ public final class LMDBEnvironment: @unchecked Sendable {
     private var databases: [String: MDB_dbi] = [:]
 
     /// Opens (creating if needed) the environment in `directory`, with the named databases.
-    public init(directory: String, names: [String], mapSize: Int = 1 << 34) throws {
+    /// `noSync`: commits reach the file but are not flushed to the disk (they survive a
+    /// crash of the process, not of the machine); for data that may lose its last moments.
+    public init(directory: String, names: [String], mapSize: Int = 1 << 34, noSync: Bool = false) throws {
         var handle: OpaquePointer?
         try check(mdb_env_create(&handle), "mdb_env_create")
         self.handle = handle!
@@ -16,7 +18,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try check(mdb_env_set_maxdbs(self.handle, MDB_dbi(names.count + 1)), "mdb_env_set_maxdbs")
             try check(mdb_env_set_mapsize(self.handle, mapSize), "mdb_env_set_mapsize")
             // MDB_NOTLS: read transactions are not tied to a thread, so async code may hold them.
-            try check(mdb_env_open(self.handle, directory, UInt32(MDB_NOTLS), 0o600), "mdb_env_open \(directory)")
+            try check(mdb_env_open(self.handle, directory, UInt32(MDB_NOTLS) | (noSync ? UInt32(MDB_NOSYNC) : 0), 0o600),
+                      "mdb_env_open \(directory)")
             var opened: [String: MDB_dbi] = [:]
             try write { txn in
                 for name in names {
@@ -142,6 +145,13 @@ public struct LMDBTransaction {
     /// The first entry at or after `key` (the first of all for an empty key), if any.
     public func first(_ database: String, atOrAfter key: [UInt8]) throws -> (key: [UInt8], value: [UInt8])? {
         try scan(database, from: key, limit: 1) { _ in true }.first
+    }
+
+    /// How many entries a database holds.
+    public func count(_ database: String) throws -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(handle, environment.database(database), &stat), "mdb_stat \(database)")
+        return Int(stat.ms_entries)
     }
 
     /// The last entry of a database, if any.

@@ -10,6 +10,8 @@ public final class SecretValue: @unchecked Sendable, CustomStringConvertible {
     public static let maxCount = 64 * 1024
 
     let bytes: UnsafeMutableRawBufferPointer
+    /// The secret's version this value is (0 when the caller does not say), for the usage trail.
+    public let version: UInt64
     /// From the locked heap (`SecretMemory`), or the ordinary one.
     private let locked: Bool
     /// Holds CR, LF or NUL: refused unfiltered in a header line or URL.
@@ -18,24 +20,25 @@ public final class SecretValue: @unchecked Sendable, CustomStringConvertible {
     let jsonCount: Int32
     let urlCount: Int32
 
-    public convenience init(copying source: UnsafeRawBufferPointer) throws(SecretValueError) {
+    public convenience init(copying source: UnsafeRawBufferPointer, version: UInt64 = 0) throws(SecretValueError) {
         guard !source.isEmpty else { throw .empty }
         guard source.count <= Self.maxCount else { throw .tooLarge }
         let (bytes, locked) = SecretMemory.allocate(source.count)
         bytes.copyMemory(from: source)
-        self.init(adopting: bytes, locked: locked)
+        self.init(adopting: bytes, locked: locked, version: version)
     }
 
-    public convenience init(_ source: some Collection<UInt8>) throws(SecretValueError) {
+    public convenience init(_ source: some Collection<UInt8>, version: UInt64 = 0) throws(SecretValueError) {
         guard !source.isEmpty else { throw .empty }
         guard source.count <= Self.maxCount else { throw .tooLarge }
         let (bytes, locked) = SecretMemory.allocate(source.count)
         _ = bytes.initializeMemory(as: UInt8.self, from: source)
-        self.init(adopting: bytes, locked: locked)
+        self.init(adopting: bytes, locked: locked, version: version)
     }
 
-    private init(adopting bytes: UnsafeMutableRawBufferPointer, locked: Bool) {
+    private init(adopting bytes: UnsafeMutableRawBufferPointer, locked: Bool, version: UInt64) {
         self.bytes = bytes
+        self.version = version
         self.locked = locked
         let readable = UnsafeRawBufferPointer(bytes)
         breaksHeaderLine = readable.contains { $0 == ASCII.cr || $0 == ASCII.lf || $0 == 0 }

@@ -5,7 +5,7 @@ import Foundation
 struct SecretCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Create, list, show, rotate and delete secrets.",
-        subcommands: [Create.self, List.self, Show.self, Rotate.self, Rollback.self, Hosts.self, Delete.self])
+        subcommands: [Create.self, List.self, Show.self, Rotate.self, Rollback.self, Hosts.self, Usage.self, Delete.self])
 
     /// Where a new value comes from: stdin (default), a file, or the server's generator.
     struct ValueOptions: ParsableArguments {
@@ -208,6 +208,51 @@ struct SecretCommand: AsyncParsableCommand {
                 let response = try await client.json(.PUT, "/v1/secrets/\(pathSegment(name))/hosts", ["hosts": hosts])
                 _ = try ClientRun.expect(response, 200)
                 Output.note(hosts.isEmpty ? "Secret '\(name)' renders anywhere." : "Secret '\(name)' renders only to \(hosts.joined(separator: ", ")).")
+            }
+        }
+    }
+
+    struct Usage: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Who rendered a secret, or was refused it: token, client address, node, version, counts, first and last use.",
+            discussion: """
+                Every member counts the renders it serves; this asks them all and adds up the minutes. Members \
+                that could not be asked are named. A node writes its counts once a second: a node killed \
+                with kill -9 loses at most its last second.
+                """)
+
+        @Argument var name: String
+        @Option(help: "From how long ago (90s, 30m, 24h, 7d) or since when (RFC 3339).") var since: String?
+        @Option(help: "Only this version.") var version: UInt64?
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                var query: [String] = []
+                if let since {
+                    // '+' of a time zone must reach the server as '+', not as a space.
+                    let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~:"))
+                    query.append("since=\(since.addingPercentEncoding(withAllowedCharacters: safe) ?? since)")
+                }
+                if let version { query.append("version=\(version)") }
+                let path = "/v1/secrets/\(pathSegment(name))/usage" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+                let response = try ClientRun.expect(try await client.send(.GET, path), 200)
+                if json { return Output.raw(response.body + [0x0A]) }
+                let report = ClientRun.object(response)
+                let lines = report["usage"] as? [[String: Any]] ?? []
+                Output.table([["VERSION", "TOKEN", "ROLE", "CLIENT", "NODE", "OUTCOME", "COUNT", "FIRST", "LAST"]] + lines.map { line in
+                    let token = "\(line["token_id"] ?? "")" + ((line["token_name"] as? String).map { " (\($0))" } ?? " (revoked)")
+                    return ["\(line["version"] ?? "")", token, line["token_role"] as? String ?? "", "\(line["client"] ?? "")",
+                            "\(line["node"] ?? "")", "\(line["outcome"] ?? "")", "\(line["count"] ?? "")",
+                            "\(line["first"] ?? "")", "\(line["last"] ?? "")"]
+                })
+                if let unreachable = report["unreachable"] as? [String], !unreachable.isEmpty {
+                    Output.note("Not asked (unreachable): \(unreachable.joined(separator: ", ")); their renders are not counted above.")
+                }
+                if let truncated = report["truncated"] as? [String], !truncated.isEmpty {
+                    Output.note("Cut short (too many lines): \(truncated.joined(separator: ", ")); give a later --since.")
+                }
+                if report["trail_on"] as? Bool == false { Output.note("The answering node does not keep a usage trail (usage.enabled is false).") }
             }
         }
     }

@@ -50,6 +50,8 @@ struct TransportLink: PeerLink {
             answer = await node.handleForwardedWrite(body)
         case .status:
             answer = node.handleStatusCall()
+        case .usage:
+            answer = node.handleUsageCall(body)
         }
         return PeerFrame(kind: .response, correlationID: frame.correlationID, payload: ByteBuffer(bytes: answer))
     }

@@ -117,3 +117,21 @@ struct CatalogTests {
         #expect(catalog.current.problems("{{Secrets.Secret_1000}}").map(\.kind) == [.unknownSecret])
     }
 }
+
+/// The secrets a template names, for the usage trail.
+@Suite("Template references")
+struct TemplateReferenceTests {
+    @Test func eachPresentSecretOnceWithItsVersion() throws {
+        let catalog = SecretCatalog(hashSeed: 3)
+        let table = try catalog.replaceAll(with: [("Stripe", try SecretValue(Array("s".utf8), version: 4)),
+                                                  ("Db", try SecretValue(Array("d".utf8), version: 1))], generation: 9)
+        let template = "{{Secrets.stripe}} {{Secrets.Db|json}} {{Secrets.STRIPE}} {{Secrets.Missing}} {{Secrets.}}"
+        let found = Array(template.utf8).withUnsafeBytes { table.references(in: $0) }
+        #expect(found.map(\.name) == ["Stripe", "Db"])
+        #expect(found.map(\.version) == [4, 1])
+        #expect(table.version(of: "STRIPE") == 4 && table.version(of: "Missing") == nil)
+        // Thousands of references stay one pass.
+        let many = String(repeating: "{{Secrets.Db}}{{Secrets.Stripe}}", count: 2_000)
+        #expect(Array(many.utf8).withUnsafeBytes { table.references(in: $0) }.count == 2)
+    }
+}

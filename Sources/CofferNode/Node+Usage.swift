@@ -1,0 +1,99 @@
+import CofferStore
+import Foundation
+import Resolver
+
+/// One line of a secret's usage as the cluster answers it: which member counted it.
+public struct UsageLine: Codable, Sendable {
+    public let node: String
+    public let key: UsageKey
+    public let tally: UsageTally
+}
+
+/// A secret's usage gathered from every member that answered.
+public struct UsageReport: Sendable {
+    public var lines: [UsageLine] = []
+    /// Members that could not be asked (down, cut off, or too slow).
+    public var unreachable: [String] = []
+    /// Members that had more lines than one answer carries: their oldest lines are in, the newest not.
+    public var truncated: [String] = []
+}
+
+/// What one member is asked over the peer link.
+struct UsageQuery: Codable {
+    let name: String
+    let sinceMinute: Int64
+}
+
+/// What one member answers.
+struct UsageAnswer: Codable {
+    let lines: [UsageLine]
+    let truncated: Bool
+}
+
+extension Node {
+    /// The most lines one member sends for one question: well inside a peer frame.
+    static let usageLinesPerMember = 50_000
+
+    /// Counts a render: the secrets it rendered, or the references it was refused for.
+    public func recordUsage(_ secrets: [(name: String, version: UInt64)], token: String, client: String?, outcome: UsageOutcome) {
+        usageTrail.record(secrets, token: token, client: client ?? "-", outcome: outcome, at: Self.now())
+    }
+
+    /// The version the secret `name` has now, for counting a refused reference (0: none).
+    public func currentVersion(of name: String) -> UInt64 {
+        catalog.current.version(of: name) ?? 0
+    }
+
+    /// The secret `name`'s usage from `sinceMinute` on, from this node and every other member
+    /// of the configuration, asked at once.
+    public func usage(of name: String, sinceMinute: Int64) async throws -> UsageReport {
+        var report = UsageReport()
+        let own = try usageAnswer(UsageQuery(name: name, sinceMinute: sinceMinute))
+        report.lines = own.lines
+        if own.truncated { report.truncated.append(config.nodeID) }
+        let status = self.status
+        let others = members.filter { member in
+            let id = MemberID.raftID(member.id)
+            return member.id != config.nodeID && (status.voters.contains(id) || status.learners.contains(id))
+        }.map(\.id)
+        guard !others.isEmpty else { return report }
+        let query = try JSONEncoder().encode(UsageQuery(name: name, sinceMinute: sinceMinute)).byteArray
+        let peerLink = currentLink
+        let answers = await withTaskGroup(of: (String, UsageAnswer?).self) { group in
+            for member in others {
+                group.addTask {
+                    guard let peerLink, let bytes = try? await peerLink.call(.usage, query, to: member, timeout: .seconds(2)) else {
+                        return (member, nil)
+                    }
+                    return (member, try? JSONDecoder().decode(UsageAnswer.self, from: Data(bytes)))
+                }
+            }
+            var answers: [(String, UsageAnswer?)] = []
+            for await answer in group { answers.append(answer) }
+            return answers.sorted { $0.0 < $1.0 }
+        }
+        for (member, answer) in answers {
+            guard let answer else {
+                report.unreachable.append(member)
+                continue
+            }
+            // A member speaks for itself only.
+            report.lines += answer.lines.filter { $0.node == member }
+            if answer.truncated { report.truncated.append(member) }
+        }
+        return report
+    }
+
+    /// The answer to a member's usage question.
+    public func handleUsageCall(_ body: [UInt8]) -> [UInt8] {
+        guard let query = try? JSONDecoder().decode(UsageQuery.self, from: Data(body)),
+              let answer = try? usageAnswer(query) else { return [] }
+        return (try? JSONEncoder().encode(answer).byteArray) ?? []
+    }
+
+    private func usageAnswer(_ query: UsageQuery) throws -> UsageAnswer {
+        let lines = try usageTrail.lines(of: query.name, sinceMinute: query.sinceMinute, limit: Self.usageLinesPerMember + 1)
+        return UsageAnswer(lines: lines.prefix(Self.usageLinesPerMember).map { UsageLine(node: config.nodeID, key: $0.key, tally: $0.tally) },
+                           truncated: lines.count > Self.usageLinesPerMember)
+    }
+}
