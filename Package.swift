@@ -97,6 +97,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CofferAPITests", dependencies: ["CofferAPI", "CofferStore", "Resolver"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CofferClient"]),
+        // CofferStore only to alter a stopped member's files as a tamperer would.
+        .testTarget(name: "EndToEndTests", dependencies: ["CofferClient", "CofferStore"]),
     ]
 )

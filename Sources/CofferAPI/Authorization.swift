@@ -33,11 +33,11 @@ extension TokenRecord {
     var actor: Actor { Actor(tokenID: id, name: name) }
 
     /// 403 unless the token's scope is every secret: changes to the cluster itself (members,
-    /// leader, settings) are for such admins only.
+    /// leader, settings), and checks of the whole trail, are for such tokens only.
     func requireWholeCluster() throws {
         guard scope.isEmpty else {
             throw APIError(status: .forbidden, code: "out_of_scope",
-                           message: "this changes the whole cluster: it takes an admin token whose scope is every secret")
+                           message: "this concerns the whole cluster: it takes a token whose scope is every secret")
         }
     }
 

@@ -34,6 +34,41 @@ struct TokenRoutes {
         }
     }
 
+    struct ChainView: Encodable {
+        struct Member: Encodable {
+            let member: String
+            let reachable: Bool
+            let lines: Int?
+            let brokenAtIndex: UInt64?
+            let brokenAtOffset: Int?
+            let headIndex: UInt64?
+            let commonLink: String?
+
+            enum CodingKeys: String, CodingKey {
+                case member, reachable, lines, brokenAtIndex = "broken_at_index", brokenAtOffset = "broken_at_offset",
+                     headIndex = "head_index", commonLink = "common_link"
+            }
+        }
+
+        let intact: Bool
+        let commonIndex: UInt64?
+        let members: [Member]
+
+        enum CodingKeys: String, CodingKey {
+            case intact, commonIndex = "common_index", members
+        }
+
+        init(_ report: ChainReport) {
+            intact = report.isIntact
+            commonIndex = report.commonIndex
+            members = report.members.map { chain in
+                Member(member: chain.member, reachable: chain.reachable, lines: chain.check?.lines,
+                       brokenAtIndex: chain.check?.brokenAtIndex, brokenAtOffset: chain.check?.brokenAtOffset,
+                       headIndex: chain.check?.headIndex, commonLink: chain.commonLink)
+            }
+        }
+    }
+
     func add(to router: Router<CofferRequestContext>) {
         router.post("/v1/tokens") { request, context in
             let caller = try auth.require(.admin, for: request, context)
@@ -78,6 +113,12 @@ struct TokenRoutes {
             let caller = try auth.require(.admin, for: request, context)
             _ = try await node.perform(.revokeToken(id: try context.parameters.require("id"), actor: caller.actor))
             return Response(status: .noContent)
+        }
+        // Every member checks its own chain; the answer compares them at the last common line.
+        router.get("/v1/audit/verify") { request, context in
+            try auth.require(.admin, .audit, for: request, context).requireWholeCluster()
+            let report = await node.checkAuditChains()
+            return try JSONBody.response(ChainView(report))
         }
         router.get("/v1/audit") { request, context in
             let caller = try auth.require(.admin, .audit, for: request, context)

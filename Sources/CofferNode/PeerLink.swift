@@ -14,4 +14,6 @@ public enum PeerFrameKind: UInt8, Sendable {
     case status = 3
     /// Asks a member for its usage lines of one secret; answered with a `UsageAnswer`.
     case usage = 4
+    /// Asks a member to check its audit chain, or for its link at an index.
+    case auditChain = 5
 }

@@ -14,6 +14,8 @@ public final class Keyspace: @unchecked Sendable {
         static let secretRows = "secret_rows"
         static let tokens = "tokens"
         static let audit = "audit"
+        /// Each audit line's link in the trail's hash chain, under the line's key.
+        static let auditChain = "audit_chain"
         static let members = "members"
         static let rotations = "rotations"
         static let settings = "settings"
@@ -22,7 +24,8 @@ public final class Keyspace: @unchecked Sendable {
         static let legacySecrets = "secrets"
         static let legacyValues = "values"
         static let legacyVersions = "versions"
-        static let all = [meta, secretRows, tokens, audit, members, rotations, settings, legacySecrets, legacyValues, legacyVersions]
+        static let all = [meta, secretRows, tokens, audit, auditChain, members, rotations, settings, legacySecrets, legacyValues,
+                          legacyVersions]
     }
 
     enum MetaKey {
@@ -58,6 +61,7 @@ public final class Keyspace: @unchecked Sendable {
                 try SecretRows.moveLegacyRows(in: txn)
                 try txn.put(Table.meta, MetaKey.rowsMerged, [1])
             }
+            try Self.linkWholeTrailIfNeeded(in: txn)
         }
     }
 
@@ -370,7 +374,10 @@ public final class Keyspace: @unchecked Sendable {
     ) throws {
         let event = AuditEvent(index: index, at: at, actor: actor, action: action, target: target,
                                version: version, rotationID: rotationID)
-        try txn.put(Table.audit, index.bigEndianBytes + [UInt8(offset >> 8), UInt8(offset & 0xFF)], encode(event))
+        let key = index.bigEndianBytes + [UInt8(offset >> 8), UInt8(offset & 0xFF)]
+        let row = encode(event)
+        try txn.put(Table.audit, key, row)
+        try chain(key: key, row: row, in: txn)
     }
 
     static func folded(_ name: String) -> String { name.lowercased() }

@@ -2,12 +2,13 @@
 /// master key check stays out (each node proves its own key); the applied index is the
 /// snapshot's index.
 extension Keyspace {
-    static let snapshotFormat: UInt8 = 6
+    static let snapshotFormat: UInt8 = 7
 
     /// The tables an image of `format` carries, in order. Format 2 added the rotations table,
     /// format 3 the versions table (before it, version histories sat inside the secret records),
     /// format 4 allowed rows in their binary form, and format 5 carries records, values and
-    /// versions together in `secret_rows`, format 6 the cluster's settings. Older images are restored into the tables of before
+    /// versions together in `secret_rows`, format 6 the cluster's settings, format 7 the audit trail's hash chain (linked anew from the
+    /// trail when restoring an older image). Older images are restored into the tables of before
     /// and moved on from there, as an old keyspace is when it is opened.
     private static func tables(inFormat format: UInt8) -> [String] {
         switch format {
@@ -16,7 +17,8 @@ extension Keyspace {
         case 3, 4: [Table.legacySecrets, Table.legacyValues, Table.tokens, Table.audit, Table.members, Table.rotations,
                     Table.legacyVersions]
         case 5: [Table.secretRows, Table.tokens, Table.audit, Table.members, Table.rotations]
-        default: [Table.secretRows, Table.tokens, Table.audit, Table.members, Table.rotations, Table.settings]
+        case 6: [Table.secretRows, Table.tokens, Table.audit, Table.members, Table.rotations, Table.settings]
+        default: [Table.secretRows, Table.tokens, Table.audit, Table.auditChain, Table.members, Table.rotations, Table.settings]
         }
     }
 
@@ -79,6 +81,7 @@ extension Keyspace {
         }
         if format < 3 { try Self.moveVersionHistories(in: txn) }
         if format < 5 { try SecretRows.moveLegacyRows(in: txn) }
+        if format < 7 { try Self.linkWholeTrailIfNeeded(in: txn) }
         if bootstrapped { try txn.put(Table.meta, MetaKey.bootstrapped, [1]) } else { try txn.delete(Table.meta, MetaKey.bootstrapped) }
         try txn.put(Table.meta, MetaKey.appliedIndex, appliedIndex.bigEndianBytes)
     }

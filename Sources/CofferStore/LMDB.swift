@@ -147,6 +147,27 @@ public struct LMDBTransaction {
         try scan(database, from: key, limit: 1) { _ in true }.first
     }
 
+    /// The last entry whose key sorts before `key`, if any.
+    public func scanBackward(_ database: String, before key: [UInt8]) throws -> (key: [UInt8], value: [UInt8])? {
+        let dbi = environment.database(database)
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(handle, dbi, &cursor), "mdb_cursor_open \(database)")
+        defer { mdb_cursor_close(cursor) }
+        var keyCopy = key
+        return try keyCopy.withUnsafeMutableBytes { keyBytes in
+            var found = MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress)
+            var data = MDB_val()
+            // At or after `key`, then one back; past the end, the last.
+            var code = mdb_cursor_get(cursor, &found, &data, MDB_SET_RANGE)
+            code = code == MDB_NOTFOUND ? mdb_cursor_get(cursor, &found, &data, MDB_LAST)
+                                        : mdb_cursor_get(cursor, &found, &data, MDB_PREV)
+            if code == MDB_NOTFOUND { return nil }
+            try check(code, "mdb_cursor_get \(database)")
+            return (Array(UnsafeRawBufferPointer(start: found.mv_data, count: found.mv_size)),
+                    Array(UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)))
+        }
+    }
+
     /// How many entries a database holds.
     public func count(_ database: String) throws -> Int {
         var stat = MDB_stat()

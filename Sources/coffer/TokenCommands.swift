@@ -101,30 +101,76 @@ struct TokenCommand: AsyncParsableCommand {
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Show the audit trail: who created, rotated and deleted what, and when.")
+        commandName: "audit", abstract: "Show the audit trail, or check that no member's trail was altered.",
+        subcommands: [Show.self, Verify.self], defaultSubcommand: Show.self)
 
-    @Option(help: "Only events after this log index.") var after: UInt64 = 0
-    @Flag(help: "Print the API's JSON.") var json = false
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the audit trail: who created, rotated and deleted what, and when.")
 
-    func run() async throws {
-        try await ClientRun.with { client in
-            // The whole trail from `after`, a page at a time.
-            var events: [[String: Any]] = []
-            var from = after
-            while true {
-                let response = try ClientRun.expect(try await client.send(.GET, "/v1/audit?after=\(from)"), 200)
-                let page = ClientRun.object(response)
-                events += page["events"] as? [[String: Any]] ?? []
-                guard let next = (page["next_after"] as? NSNumber)?.uint64Value, next > from else { break }
-                from = next
+        @Option(help: "Only events after this log index.") var after: UInt64 = 0
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                // The whole trail from `after`, a page at a time.
+                var events: [[String: Any]] = []
+                var from = after
+                while true {
+                    let response = try ClientRun.expect(try await client.send(.GET, "/v1/audit?after=\(from)"), 200)
+                    let page = ClientRun.object(response)
+                    events += page["events"] as? [[String: Any]] ?? []
+                    guard let next = (page["next_after"] as? NSNumber)?.uint64Value, next > from else { break }
+                    from = next
+                }
+                if json {
+                    return Output.raw(Array(try JSONSerialization.data(withJSONObject: ["events": events], options: [.sortedKeys])) + [0x0A])
+                }
+                Output.table([["INDEX", "AT", "ACTOR", "ACTION", "TARGET", "VERSION"]] + events.map {
+                    ["\($0["index"] ?? "")", "\($0["at"] ?? "")", "\($0["actor"] ?? "")", "\($0["action"] ?? "")",
+                     "\($0["target"] ?? "")", $0["version"].map { "\($0)" } ?? ""]
+                })
             }
-            if json {
-                return Output.raw(Array(try JSONSerialization.data(withJSONObject: ["events": events], options: [.sortedKeys])) + [0x0A])
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every member's audit trail: each line chained to the one before by SHA-256, and the members alike.",
+            discussion: """
+                Each member recomputes its own chain from the first line and names the first line that does not \
+                follow; then the members' links at the last line they all hold are compared. Exits 1 when a \
+                member is broken, differs from the others, or could not be asked.
+                """)
+
+        @Flag(help: "Print the API's JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let response = try ClientRun.expect(try await client.send(.GET, "/v1/audit/verify"), 200)
+                let report = ClientRun.object(response)
+                let members = report["members"] as? [[String: Any]] ?? []
+                if json {
+                    Output.raw(response.body + [0x0A])
+                } else {
+                    let links = Set(members.compactMap { $0["common_link"] as? String })
+                    Output.table([["MEMBER", "LINES", "CHAIN", "AT COMMON LINE"]] + members.map { member in
+                        let chain: String
+                        if member["reachable"] as? Bool != true {
+                            chain = "not asked (unreachable)"
+                        } else if let index = member["broken_at_index"] {
+                            chain = "BROKEN at index \(index) (line \(member["broken_at_offset"] ?? 0) of that entry)"
+                        } else {
+                            chain = "follows"
+                        }
+                        let common = (member["common_link"] as? String).map { link in
+                            String(link.prefix(16)) + (links.count > 1 ? " DIFFERS" : "")
+                        } ?? ""
+                        return ["\(member["member"] ?? "")", "\(member["lines"] ?? "")", chain, common]
+                    })
+                    if let index = report["common_index"] { Output.note("Compared at log index \(index).") }
+                }
+                guard report["intact"] as? Bool == true else { throw ExitCode(1) }
             }
-            Output.table([["INDEX", "AT", "ACTOR", "ACTION", "TARGET", "VERSION"]] + events.map {
-                ["\($0["index"] ?? "")", "\($0["at"] ?? "")", "\($0["actor"] ?? "")", "\($0["action"] ?? "")",
-                 "\($0["target"] ?? "")", $0["version"].map { "\($0)" } ?? ""]
-            })
         }
     }
 }

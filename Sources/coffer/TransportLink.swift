@@ -52,6 +52,8 @@ struct TransportLink: PeerLink {
             answer = node.handleStatusCall()
         case .usage:
             answer = node.handleUsageCall(body)
+        case .auditChain:
+            answer = node.handleChainCall(body)
         }
         return PeerFrame(kind: .response, correlationID: frame.correlationID, payload: ByteBuffer(bytes: answer))
     }

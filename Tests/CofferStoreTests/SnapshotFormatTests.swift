@@ -101,7 +101,7 @@ struct SnapshotFormatTests {
 
     @Test func anUnknownFormatIsRefusedAndChangesNothing() throws {
         let target = try Self.target(master: .generate())
-        #expect(throws: StoreError.self) { try Self.restore(Self.image(format: 7, []), into: target) }
+        #expect(throws: StoreError.self) { try Self.restore(Self.image(format: 8, []), into: target) }
         #expect(try target.keyspace.secrets().map(\.name) == ["Stale"])
     }
 

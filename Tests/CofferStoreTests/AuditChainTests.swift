@@ -1,0 +1,74 @@
+import CofferStore
+import Foundation
+import Testing
+
+/// The audit trail as one hash chain: every member's the same, and any line changed on one
+/// member found there.
+@Suite("Audit chain")
+struct AuditChainTests {
+    /// A keyspace with a few audit lines, one entry of them with three lines.
+    static func trail() throws -> TemporaryKeyspace {
+        let store = try TemporaryKeyspace()
+        for name in ["A", "B", "C"] {
+            try store.apply(.createSecret(name: name, value: try store.seal("1", name, 1), at: 10, by: admin))
+        }
+        try store.apply(.rotateSecrets(id: "r", items: try ["A", "B", "C"].map { name in
+            RotationItem(name: name, version: 2, value: try store.seal("2", name, 2))
+        }, at: 20, by: admin))
+        return store
+    }
+
+    @Test func aTrailAsWrittenFollows() throws {
+        let store = try Self.trail()
+        let check = try store.keyspace.checkAuditChain()
+        #expect(check.lines == 6 && check.brokenAtIndex == nil && check.headIndex == 4)
+        #expect(try store.keyspace.auditLink(atOrBefore: 4) == check.headLink)
+        #expect(try store.keyspace.auditLink(atOrBefore: 2) != check.headLink)
+        #expect(try store.keyspace.auditLink(atOrBefore: 0) == nil)
+    }
+
+    @Test func anAlteredLineIsFoundWhereItIs() throws {
+        let store = try Self.trail()
+        // The rotation's second line (index 4, offset 1), one byte of its target changed.
+        let key = UInt64(4).bigEndian.bytes + [0, 1]
+        try store.keyspace.environment.write { txn in
+            var row = try #require(try txn.get("audit", key))
+            let position = try #require(row.lastIndex(of: UInt8(ascii: "B")))
+            row[position] = UInt8(ascii: "X")
+            try txn.put("audit", key, row)
+        }
+        let check = try store.keyspace.checkAuditChain()
+        #expect(check.brokenAtIndex == 4 && check.brokenAtOffset == 1 && check.lines == 4)
+    }
+
+    @Test func aDroppedLineIsFound() throws {
+        let store = try Self.trail()
+        _ = try store.keyspace.environment.write { txn in try txn.delete("audit", UInt64(2).bigEndian.bytes + [0, 0]) }
+        #expect(try store.keyspace.checkAuditChain().brokenAtIndex == 3)
+    }
+
+    @Test func membersLinkAlikeAndSnapshotsCarryTheChain() throws {
+        let one = try Self.trail()
+        let other = try Self.trail()
+        #expect(try one.keyspace.checkAuditChain().headLink == other.keyspace.checkAuditChain().headLink)
+        let image = try one.keyspace.snapshotImage()
+        let restored = try TemporaryKeyspace(master: one.master)
+        try restored.keyspace.environment.write { txn in try restored.keyspace.restore(snapshot: image.data, appliedIndex: image.appliedIndex, in: txn) }
+        #expect(try restored.keyspace.checkAuditChain() == one.keyspace.checkAuditChain())
+    }
+
+    @Test func aTrailWrittenBeforeTheChainIsLinkedWhenOpened() throws {
+        let store = try Self.trail()
+        let linked = try store.keyspace.checkAuditChain()
+        try store.keyspace.environment.write { txn in
+            for row in try txn.scan("audit_chain") { _ = try txn.delete("audit_chain", row.key) }
+        }
+        #expect(try store.keyspace.checkAuditChain().brokenAtIndex == 1)
+        try store.reopen()
+        #expect(try store.keyspace.checkAuditChain() == linked)
+    }
+}
+
+extension FixedWidthInteger {
+    var bytes: [UInt8] { withUnsafeBytes(of: self) { Array($0) } }
+}
