@@ -12,7 +12,8 @@
 #   READ_C=16        concurrency of the read runs
 #   EQUAL_TICK_MS=100 EQUAL_ELECTION_TICKS=10   the "equal timings" for both systems
 #                    (heartbeat = one tick; etcd: --heartbeat-interval, --election-timeout)
-#   SKIP="failover rotation scoped trail"   sections to leave out
+#   SKIP="throughput failover rotation scoped trail"   sections to leave out
+#   TRAIL_ROUNDS=2   rounds of the trail section (on-off, then off-on, and so on)
 #   COFFER_BIN=path  measure this coffer binary instead of building .build/release/coffer
 #   KEEP_RESULTS=file  keep the raw results (one line per run) there
 set -euo pipefail
@@ -24,6 +25,7 @@ READ_C=${READ_C:-16}
 EQUAL_TICK_MS=${EQUAL_TICK_MS:-100}
 EQUAL_ELECTION_TICKS=${EQUAL_ELECTION_TICKS:-10}
 SKIP=${SKIP:-}
+TRAIL_ROUNDS=${TRAIL_ROUNDS:-2}
 lock=/tmp/coffer-swift-build.lock
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
@@ -203,8 +205,10 @@ terms() { # the current term of each cluster: a change means a leader was lost u
 }
 # Held on fd 9 (closed for the cluster processes, which must not inherit the lock).
 before=$(terms)
-exec 9>"$lock"; flock 9; throughput; flock -u 9
-echo "raft terms before and after the throughput runs: $before / $(terms)"
+if [[ " $SKIP " != *" throughput "* ]]; then
+    exec 9>"$lock"; flock 9; throughput; flock -u 9
+    echo "raft terms before and after the throughput runs: $before / $(terms)"
+fi
 
 # --- Failover: kill -9 of the leader to the first acknowledged write, TRIALS per system
 # and timing. The killed member is restarted and caught up before the next trial.
@@ -262,8 +266,9 @@ fi
 # none, in turns (each turn restarts the nodes with the setting).
 if [[ " $SKIP " != *" trail "* ]]; then
     echo "usage trail on and off ..."
-    for round in 1 2; do
-        for state in on off; do
+    for round in $(seq "$TRAIL_ROUNDS"); do
+        order="on off"; [ $((round % 2)) = 0 ] && order="off on"   # ABBA: drift counts against both alike
+        for state in $order; do
             stop_coffer; set_coffer_usage $state; start_coffer
             exec 9>"$lock"; flock 9
             record "read trail-$state$round coffer" "$(coffer_gen -token-file "$dir/render.token" -template benchmarks/fixtures/http-post-4refs.tmpl \
