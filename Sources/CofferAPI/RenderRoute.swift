@@ -66,11 +66,10 @@ struct RenderRoute {
         case .failure(let error):
             failures.increment()
             let scoped = error.forRender(by: token, to: destination, node: node)
+            recordRefusals(scoped, token: token, context)
             if let outside = scoped.outOfScopeOnly {
-                recordRefusals(outside, token: token, context)
                 return try JSONBody.response(TemplateErrorsResponse(outside), status: .forbidden)
             }
-            recordRefusals(scoped, token: token, context)
             return try JSONBody.response(TemplateErrorsResponse(scoped),
                                          status: scoped.isOutputTooLarge ? .contentTooLarge : .unprocessableContent)
         }
@@ -78,12 +77,14 @@ struct RenderRoute {
 }
 
 extension RenderRoute {
-    /// Counts each refused reference in the usage trail, with why, at the version it names now.
+    /// Counts each refused reference to a secret that exists in the usage trail, with why, at
+    /// its version now. Names no secret has are not counted: a caller inventing names could
+    /// otherwise push the real lines out of the trail.
     private func recordRefusals(_ error: TemplateError, token: TokenRecord, _ context: CofferRequestContext) {
         guard node.usageTrail.isOn else { return }
         var refused: [UsageOutcome: [(name: String, version: UInt64)]] = [:]
         for problem in error.problems {
-            guard let name = problem.name else { continue }
+            guard let name = problem.name, let version = node.currentVersion(of: name) else { continue }
             let outcome: UsageOutcome
             switch problem.kind {
             case .outOfScope: outcome = .outOfScope
@@ -92,7 +93,7 @@ extension RenderRoute {
             case .unknownSecret: outcome = .unknownName
             default: continue
             }
-            refused[outcome, default: []].append((name, node.currentVersion(of: name)))
+            refused[outcome, default: []].append((name, version))
         }
         for outcome in UsageOutcome.allCases {
             if let secrets = refused[outcome] { node.recordUsage(secrets, token: token.id, client: context.clientAddress, outcome: outcome) }

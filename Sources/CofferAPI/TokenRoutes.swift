@@ -42,11 +42,13 @@ struct TokenRoutes {
             let brokenAtIndex: UInt64?
             let brokenAtOffset: Int?
             let headIndex: UInt64?
+            let appliedIndex: UInt64?
             let commonLink: String?
+            let differs: Bool
 
             enum CodingKeys: String, CodingKey {
                 case member, reachable, lines, brokenAtIndex = "broken_at_index", brokenAtOffset = "broken_at_offset",
-                     headIndex = "head_index", commonLink = "common_link"
+                     headIndex = "head_index", appliedIndex = "applied_index", commonLink = "common_link", differs
             }
         }
 
@@ -64,7 +66,8 @@ struct TokenRoutes {
             members = report.members.map { chain in
                 Member(member: chain.member, reachable: chain.reachable, lines: chain.check?.lines,
                        brokenAtIndex: chain.check?.brokenAtIndex, brokenAtOffset: chain.check?.brokenAtOffset,
-                       headIndex: chain.check?.headIndex, commonLink: chain.commonLink)
+                       headIndex: chain.check?.headIndex, appliedIndex: chain.check?.appliedIndex, commonLink: chain.commonLink,
+                       differs: chain.differs)
             }
         }
     }

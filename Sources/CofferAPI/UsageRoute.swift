@@ -35,10 +35,11 @@ struct UsageRoute {
         let usage: [LineView]
         let unreachable: [String]
         let truncated: [String]
-        let trailOn: Bool
+        /// Members that keep no usage trail.
+        let trailOff: [String]
 
         enum CodingKeys: String, CodingKey {
-            case name, since, usage, unreachable, truncated, trailOn = "trail_on"
+            case name, since, usage, unreachable, truncated, trailOff = "trail_off"
         }
     }
 
@@ -51,23 +52,31 @@ struct UsageRoute {
             let query = request.uri.queryParameters
             let since = try query["since"].map { try Self.since(String($0), now: Date()) }
             let version = try QueryNumber.parse(query["version"], name: "version", in: UInt64(1)...UInt64(Int64.max))
-            let report = try await node.usage(of: name, sinceMinute: since.map { Int64($0.timeIntervalSince1970 * 1000) / 60_000 } ?? 0)
+            let report = try await node.usage(of: name, sinceMinute: since.map { $0 / 60_000 } ?? 0)
             return try JSONBody.response(ReportView(
-                name: name, since: since.map { Timestamp.iso8601(Int64($0.timeIntervalSince1970 * 1000)) },
+                name: name, since: since.map(Timestamp.iso8601),
                 usage: try Self.merged(report.lines.filter { version == nil || $0.key.version == version }, tokens: try node.tokens()),
-                unreachable: report.unreachable, truncated: report.truncated, trailOn: node.usageTrail.isOn))
+                unreachable: report.unreachable, truncated: report.truncated, trailOff: report.trailOff))
         }
     }
 
-    /// `24h`, `30m`, `7d` back from now, or an RFC 3339 time.
-    static func since(_ text: String, now: Date) throws -> Date {
-        if let seconds = TokenGrant.seconds(text) { return now.addingTimeInterval(-Double(seconds)) }
+    /// `24h`, `30m`, `7d` back from now (at most ten years), or an RFC 3339 time from 1970 on:
+    /// milliseconds since 1970, never a number that could trap.
+    static func since(_ text: String, now: Date) throws -> Int64 {
+        let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
+        if let seconds = TokenGrant.seconds(text), seconds <= TokenGrant.maxTTLSeconds {
+            return max(nowMilliseconds - seconds * 1000, 0)
+        }
         let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let time = formatter.date(from: text) { return time }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let time = formatter.date(from: text) { return time }
-        throw APIError.badRequest("since is a duration back from now (90s, 30m, 24h, 7d) or an RFC 3339 time (2026-12-01T00:00:00Z)")
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            formatter.formatOptions = options
+            if let time = formatter.date(from: text), let milliseconds = Int64(exactly: (time.timeIntervalSince1970 * 1000).rounded()),
+               milliseconds >= 0 {
+                return milliseconds
+            }
+        }
+        throw APIError.badRequest(
+            "since is a duration back from now (90s, 30m, 24h, 7d; at most ten years) or an RFC 3339 time from 1970 on (2026-12-01T00:00:00Z)")
     }
 
     /// The minutes of each (node, version, token, client, outcome) added up, newest version

@@ -6,20 +6,22 @@ public struct MemberChain: Codable, Sendable {
     public let member: String
     public let reachable: Bool
     public let check: Keyspace.ChainCheck?
-    /// The member's link at the last index every reachable member has (hex).
+    /// The member's link at the common index (hex; `none` when it holds no line up to there).
     public var commonLink: String?
+    /// Whether that link differs from the one most members have.
+    public var differs = false
 }
 
 /// Every member's audit chain, checked by the member itself, and compared at one line.
 public struct ChainReport: Sendable {
     public var members: [MemberChain] = []
-    /// The last log index whose line every reachable, unbroken member holds.
+    /// The lowest applied index among the members that answered: every one of them must hold
+    /// the same lines up to it, so a trail cut short or wiped on one member shows there.
     public var commonIndex: UInt64?
 
-    /// Whether every member could be asked, every chain follows, and all agree at the common line.
+    /// Whether every member answered both questions, every chain follows, and all agree at the common index.
     public var isIntact: Bool {
-        members.allSatisfy { $0.reachable && $0.check?.brokenAtIndex == nil }
-            && Set(members.compactMap(\.commonLink)).count <= 1
+        members.allSatisfy { $0.reachable && $0.check?.brokenAtIndex == nil && $0.commonLink != nil && !$0.differs }
     }
 }
 
@@ -45,13 +47,21 @@ extension Node {
             let check = checks[member].flatMap { try? JSONDecoder().decode(Keyspace.ChainCheck.self, from: Data($0)) }
             report.members.append(MemberChain(member: member, reachable: check != nil, check: check))
         }
-        let heads = report.members.compactMap { $0.check?.brokenAtIndex == nil ? $0.check?.headIndex : nil }
-        guard let common = heads.min() else { return report }
+        guard let common = report.members.compactMap({ $0.check?.appliedIndex }).min() else { return report }
         report.commonIndex = common
-        let links = await ask(report.members.filter { $0.check?.brokenAtIndex == nil && $0.check?.headIndex != nil }.map(\.member),
-                              ChainQuery(linkAtOrBefore: common))
+        let links = await ask(report.members.filter(\.reachable).map(\.member), ChainQuery(linkAtOrBefore: common))
         for position in report.members.indices {
             report.members[position].commonLink = links[report.members[position].member].flatMap { String(bytes: $0, encoding: .utf8) }
+        }
+        // The link most members hold is taken as the trail's; the others differ (with two
+        // members that disagree, both do).
+        var votes: [String: Int] = [:]
+        for link in report.members.compactMap(\.commonLink) { votes[link, default: 0] += 1 }
+        let most = votes.values.max() ?? 0
+        let winners = votes.filter { $0.value == most }.map(\.key)
+        for position in report.members.indices {
+            guard let link = report.members[position].commonLink else { continue }
+            report.members[position].differs = winners.count > 1 || link != winners.first
         }
         return report
     }
@@ -63,7 +73,10 @@ extension Node {
     }
 
     private func answerChain(_ query: ChainQuery) -> [UInt8]? {
-        if let index = query.linkAtOrBefore { return (try? keyspace.auditLink(atOrBefore: index)).flatMap { $0.map { Array($0.utf8) } } }
+        if let index = query.linkAtOrBefore {
+            guard let link = try? keyspace.auditLink(atOrBefore: index) else { return nil }
+            return Array((link ?? "none").utf8)
+        }
         return (try? keyspace.checkAuditChain()).flatMap { try? JSONEncoder().encode($0).byteArray }
     }
 

@@ -13,7 +13,7 @@ public final class UsageTrail: Sendable {
         public var enabled: Bool
         /// How long lines are kept.
         public var retentionDays: Int
-        /// The most lines kept; past it the oldest minutes go first.
+        /// The most lines kept (up to `UsageStore.maxLines`); past it the oldest minutes go first.
         public var maxLines: Int
 
         public init(enabled: Bool = true, retentionDays: Int = 30, maxLines: Int = 5_000_000) {
@@ -32,7 +32,9 @@ public final class UsageTrail: Sendable {
 
         public func validate() throws {
             guard (1...3_650).contains(retentionDays) else { throw ServiceError.invalid("usage.retentionDays is 1 to 3650") }
-            guard (1_000...1_000_000_000).contains(maxLines) else { throw ServiceError.invalid("usage.maxLines is 1000 to 10^9") }
+            guard (1_000...UsageStore.maxLines).contains(maxLines) else {
+                throw ServiceError.invalid("usage.maxLines is 1000 to \(UsageStore.maxLines)")
+            }
         }
     }
 
@@ -41,6 +43,9 @@ public final class UsageTrail: Sendable {
     /// Whether renders are counted (the node's setting).
     public var isOn: Bool { store != nil }
     private let pending = Mutex<[UsageKey: UsageTally]>([:])
+    /// Held while counts move from memory to the store, and while a question reads both, so
+    /// a question sees each count exactly once.
+    private let moving = Mutex(())
     private let running = Mutex(false)
     private let queue = DispatchQueue(label: "coffer.usage-trail")
     private let logger: Logger
@@ -81,41 +86,50 @@ public final class UsageTrail: Sendable {
         queue.asyncAfter(deadline: .now() + .seconds(1)) { [self] in
             guard running.withLock({ $0 }) else { return }
             flush()
-            if tick % 60 == 0 { prune() }
             scheduleFlush(after: tick &+ 1)
         }
     }
 
-    /// Moves the counts in memory to the store (on the trail's queue).
+    /// Moves the counts in memory to the store, then drops what is past retention or the cap
+    /// (on the trail's queue, so the cap holds within a second).
     func flush() {
         guard let store else { return }
-        let lines = pending.withLock { pending in
-            let taken = pending
-            pending.removeAll(keepingCapacity: true)
-            return taken
+        moving.withLock { _ in
+            let lines = pending.withLock { pending in
+                let taken = pending
+                pending.removeAll(keepingCapacity: true)
+                return taken
+            }
+            do { try store.add(lines) } catch {
+                // Kept for the next second, unless that would let memory grow without bound.
+                let kept = pending.withLock { pending in
+                    guard pending.count + lines.count <= Self.maxPendingLines else { return false }
+                    for (key, tally) in lines { if pending[key] == nil { pending[key] = tally } else { pending[key]!.add(tally) } }
+                    return true
+                }
+                logger.error("cannot write the usage trail", metadata: ["lines": "\(lines.count)", "kept": "\(kept)", "error": "\(error)"])
+            }
         }
-        do { try store.add(lines) } catch {
-            logger.error("cannot write the usage trail; these counts are lost", metadata: ["lines": "\(lines.count)", "error": "\(error)"])
-        }
-    }
-
-    private func prune() {
-        guard let store else { return }
         let cutoff = (Node.now() / 60_000) - Int64(settings.retentionDays) * 24 * 60
         do { try store.prune(beforeMinute: cutoff, maxLines: settings.maxLines) } catch {
             logger.error("cannot prune the usage trail", metadata: ["error": "\(error)"])
         }
     }
 
+    /// Counts kept in memory when the store cannot take them, at most.
+    static let maxPendingLines = 1_000_000
+
     /// This node's lines of the secret `name` from `sinceMinute` on, stored and still in memory.
     func lines(of name: String, sinceMinute: Int64, limit: Int) throws -> [(key: UsageKey, tally: UsageTally)] {
         guard let store else { return [] }
         let folded = name.lowercased()
         var merged: [UsageKey: UsageTally] = [:]
-        for line in try store.lines(of: folded, sinceMinute: sinceMinute, limit: limit) { merged[line.key] = line.tally }
-        pending.withLock { pending in
-            for (key, tally) in pending where key.name == folded && key.minute >= sinceMinute {
-                if merged[key] == nil { merged[key] = tally } else { merged[key]!.add(tally) }
+        try moving.withLock { _ in
+            for line in try store.lines(of: folded, sinceMinute: sinceMinute, limit: limit) { merged[line.key] = line.tally }
+            pending.withLock { pending in
+                for (key, tally) in pending where key.name == folded && key.minute >= sinceMinute {
+                    if merged[key] == nil { merged[key] = tally } else { merged[key]!.add(tally) }
+                }
             }
         }
         return merged.map { ($0.key, $0.value) }.sorted { ($0.key.minute, $0.tally.first) < ($1.key.minute, $1.tally.first) }

@@ -8,32 +8,35 @@ import CofferCrypto
 extension Keyspace {
     static let chainStart = [UInt8](repeating: 0, count: 32)
 
-    static func link(after previous: [UInt8], key: [UInt8], row: [UInt8]) -> [UInt8] {
-        SHA256.hash(previous + key + row)
+    /// The link of a line: of its binary form, whichever form it is stored in (a member that
+    /// replayed old entries with a newer release stores the same line differently).
+    static func link(after previous: [UInt8], key: [UInt8], event: AuditEvent) -> [UInt8] {
+        SHA256.hash(previous + key + encode(event))
     }
 
     /// Links the line just written under `key`, after the last link so far.
-    static func chain(key: [UInt8], row: [UInt8], in txn: LMDBTransaction) throws {
+    static func chain(key: [UInt8], event: AuditEvent, in txn: LMDBTransaction) throws {
         let previous = try txn.last(Table.auditChain)?.value ?? chainStart
-        try txn.put(Table.auditChain, key, link(after: previous, key: key, row: row))
+        try txn.put(Table.auditChain, key, link(after: previous, key: key, event: event))
     }
 
-    /// Links every line anew, for a trail written before links were (or restored from an
-    /// image without them). Only where the chain and the trail differ in length.
-    static func linkWholeTrailIfNeeded(in txn: LMDBTransaction) throws {
-        guard try txn.count(Table.auditChain) != txn.count(Table.audit) else { return }
+    /// Links every line anew: once, for a trail written before links were, and for one
+    /// restored from an image without them. Never again after that, so a chain damaged
+    /// later is reported by `checkAuditChain`, not quietly made whole.
+    static func linkWholeTrail(in txn: LMDBTransaction) throws {
         for row in try txn.scan(Table.auditChain) { try txn.delete(Table.auditChain, row.key) }
         var previous = chainStart
         var from: [UInt8] = []
         while true {
             let rows = try txn.scan(Table.audit, from: from, limit: 4_096) { _ in true }
-            guard let last = rows.last else { return }
+            guard let last = rows.last else { break }
             for row in rows {
-                previous = link(after: previous, key: row.key, row: row.value)
+                previous = link(after: previous, key: row.key, event: try decode(AuditEvent.self, row.value))
                 try txn.put(Table.auditChain, row.key, previous)
             }
             from = last.key + [0]
         }
+        try txn.put(Table.meta, MetaKey.auditChained, [1])
     }
 
     /// What a member finds when it checks its own chain.
@@ -46,6 +49,8 @@ extension Keyspace {
         /// The last line's log index and link, hex.
         public var headIndex: UInt64?
         public var headLink: String?
+        /// The member's applied index: every member that has applied this far holds the same lines.
+        public var appliedIndex: UInt64 = 0
     }
 
     /// Recomputes the chain from the first line and compares each stored link; stops at the
@@ -53,6 +58,7 @@ extension Keyspace {
     public func checkAuditChain() throws -> ChainCheck {
         try environment.read { txn in
             var check = ChainCheck()
+            check.appliedIndex = try Self.appliedIndex(txn)
             var previous = Self.chainStart
             var from: [UInt8] = []
             while true {
@@ -64,8 +70,9 @@ extension Keyspace {
                     return check
                 }
                 for (position, row) in rows.enumerated() {
-                    let expected = Self.link(after: previous, key: row.key, row: row.value)
-                    guard position < links.count, links[position].key == row.key, links[position].value == expected else {
+                    let event = try? decode(AuditEvent.self, row.value)
+                    let expected = event.map { Self.link(after: previous, key: row.key, event: $0) }
+                    guard let expected, position < links.count, links[position].key == row.key, links[position].value == expected else {
                         (check.brokenAtIndex, check.brokenAtOffset) = Self.lineIndex(row.key)
                         return check
                     }

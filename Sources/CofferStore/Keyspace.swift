@@ -36,6 +36,8 @@ public final class Keyspace: @unchecked Sendable {
         static let versionsMoved = Array("versions_moved".utf8)
         /// Set once records, values and versions have moved to `secret_rows`.
         static let rowsMerged = Array("rows_merged".utf8)
+        /// Set once the audit trail has its hash chain.
+        static let auditChained = Array("audit_chained".utf8)
     }
 
     /// How many sealed versions of a secret are kept: the current one and the one before
@@ -61,7 +63,7 @@ public final class Keyspace: @unchecked Sendable {
                 try SecretRows.moveLegacyRows(in: txn)
                 try txn.put(Table.meta, MetaKey.rowsMerged, [1])
             }
-            try Self.linkWholeTrailIfNeeded(in: txn)
+            if try txn.get(Table.meta, MetaKey.auditChained) == nil { try Self.linkWholeTrail(in: txn) }
         }
     }
 
@@ -375,9 +377,8 @@ public final class Keyspace: @unchecked Sendable {
         let event = AuditEvent(index: index, at: at, actor: actor, action: action, target: target,
                                version: version, rotationID: rotationID)
         let key = index.bigEndianBytes + [UInt8(offset >> 8), UInt8(offset & 0xFF)]
-        let row = encode(event)
-        try txn.put(Table.audit, key, row)
-        try chain(key: key, row: row, in: txn)
+        try txn.put(Table.audit, key, encode(event))
+        try chain(key: key, event: event, in: txn)
     }
 
     static func folded(_ name: String) -> String { name.lowercased() }

@@ -81,7 +81,7 @@ extension Keyspace {
         }
         if format < 3 { try Self.moveVersionHistories(in: txn) }
         if format < 5 { try SecretRows.moveLegacyRows(in: txn) }
-        if format < 7 { try Self.linkWholeTrailIfNeeded(in: txn) }
+        if format < 7 { try Self.linkWholeTrail(in: txn) } else { try txn.put(Table.meta, MetaKey.auditChained, [1]) }
         if bootstrapped { try txn.put(Table.meta, MetaKey.bootstrapped, [1]) } else { try txn.delete(Table.meta, MetaKey.bootstrapped) }
         try txn.put(Table.meta, MetaKey.appliedIndex, appliedIndex.bigEndianBytes)
     }

@@ -74,10 +74,14 @@ public final class UsageStore: @unchecked Sendable {
 
     let environment: LMDBEnvironment
 
+    /// The most lines a trail may be set to keep: with both of its rows, well inside the map.
+    public static let maxLines = 20_000_000
+
     public init(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        environment = try LMDBEnvironment(directory: directory, names: [Table.bySecret, Table.byMinute], mapSize: 1 << 32,
+        // The map is address space, not disk: 16 GiB holds the most lines at ~400 bytes each with room.
+        environment = try LMDBEnvironment(directory: directory, names: [Table.bySecret, Table.byMinute], mapSize: 1 << 34,
                                           noSync: true)
     }
 

@@ -252,7 +252,9 @@ struct SecretCommand: AsyncParsableCommand {
                 if let truncated = report["truncated"] as? [String], !truncated.isEmpty {
                     Output.note("Cut short (too many lines): \(truncated.joined(separator: ", ")); give a later --since.")
                 }
-                if report["trail_on"] as? Bool == false { Output.note("The answering node does not keep a usage trail (usage.enabled is false).") }
+                if let off = report["trail_off"] as? [String], !off.isEmpty {
+                    Output.note("Keep no usage trail (usage.enabled is false): \(off.joined(separator: ", ")); their renders are not counted.")
+                }
             }
         }
     }

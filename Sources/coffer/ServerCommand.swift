@@ -55,7 +55,15 @@ struct ServerCommand: AsyncParsableCommand {
         let bootstrap = Task { await node.bootstrapTokensWhenLeading() }
         let app = try APIServer(node: node, metrics: registry, logger: logger).makeApplication()
         logger.info("serving", metadata: ["api": "\(nodeConfig.apiAddress)"])
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // Whatever ends the service, the node stops: the usage trail writes its last counts.
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            bootstrap.cancel()
+            node.stop()
+            await transport.shutdown()
+            throw error
+        }
         bootstrap.cancel()
         node.stop()
         await transport.shutdown()

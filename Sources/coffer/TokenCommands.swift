@@ -152,8 +152,7 @@ struct AuditCommand: AsyncParsableCommand {
                 if json {
                     Output.raw(response.body + [0x0A])
                 } else {
-                    let links = Set(members.compactMap { $0["common_link"] as? String })
-                    Output.table([["MEMBER", "LINES", "CHAIN", "AT COMMON LINE"]] + members.map { member in
+                    Output.table([["MEMBER", "LINES", "CHAIN", "AT COMMON INDEX"]] + members.map { member in
                         let chain: String
                         if member["reachable"] as? Bool != true {
                             chain = "not asked (unreachable)"
@@ -163,8 +162,8 @@ struct AuditCommand: AsyncParsableCommand {
                             chain = "follows"
                         }
                         let common = (member["common_link"] as? String).map { link in
-                            String(link.prefix(16)) + (links.count > 1 ? " DIFFERS" : "")
-                        } ?? ""
+                            String(link.prefix(16)) + (member["differs"] as? Bool == true ? " DIFFERS from the others" : "")
+                        } ?? (member["reachable"] as? Bool == true ? "not answered" : "")
                         return ["\(member["member"] ?? "")", "\(member["lines"] ?? "")", chain, common]
                     })
                     if let index = report["common_index"] { Output.note("Compared at log index \(index).") }

@@ -62,10 +62,19 @@ struct AuditChainTests {
         let linked = try store.keyspace.checkAuditChain()
         try store.keyspace.environment.write { txn in
             for row in try txn.scan("audit_chain") { _ = try txn.delete("audit_chain", row.key) }
+            _ = try txn.delete("meta", Array("audit_chained".utf8))
         }
         #expect(try store.keyspace.checkAuditChain().brokenAtIndex == 1)
         try store.reopen()
         #expect(try store.keyspace.checkAuditChain() == linked)
+    }
+
+    /// Once a trail is chained, a damaged chain stays damaged across restarts: it is reported, never made whole again.
+    @Test func aDamagedChainIsNotRelinkedWhenOpened() throws {
+        let store = try Self.trail()
+        _ = try store.keyspace.environment.write { txn in try txn.delete("audit_chain", UInt64(3).bigEndian.bytes + [0, 0]) }
+        try store.reopen()
+        #expect(try store.keyspace.checkAuditChain().brokenAtIndex == 3)
     }
 }
 

@@ -60,6 +60,24 @@ extension EndToEnd {
             #expect(Self.member(after, "node1")["broken_at_index"] == nil && Self.member(after, "node3")["broken_at_index"] == nil)
             let table = try deployment.cli(["audit", "verify"]).text
             #expect(table.contains("BROKEN at index \(altered)"), "\(table)")
+
+            // node3 stopped; its last line and link removed together, so its own chain still
+            // follows. Its link at the index every member has applied differs from the others'.
+            deployment.stop(3)
+            try {
+                let environment = try LMDBEnvironment(directory: deployment.nodeDirectory(3) + "/data", names: ["audit", "audit_chain"])
+                try environment.write { txn in
+                    for table in ["audit", "audit_chain"] {
+                        guard let last = try txn.last(table) else { throw HarnessError("node3 has no \(table)") }
+                        _ = try txn.delete(table, last.key)
+                    }
+                }
+            }()
+            try await deployment.start(3)
+            try await deployment.waitConverged(Array(1...3))
+            let (_, cut) = try Self.verify(deployment)
+            #expect(Self.member(cut, "node3")["broken_at_index"] == nil, "its own chain follows")
+            #expect(Self.member(cut, "node3")["differs"] as? Bool == true && Self.member(cut, "node1")["differs"] as? Bool == false)
         }
     }
 }
