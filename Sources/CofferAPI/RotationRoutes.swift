@@ -13,10 +13,12 @@ struct RotationRoutes {
         let names: [String]?
         let generate: SecretRoutes.ValueRequest.Generate?
         let rollback: [String]?
+        /// With `rollback` of one secret: the version to go back to.
+        let toVersion: UInt64?
         let waitMilliseconds: Int?
 
         enum CodingKeys: String, CodingKey {
-            case values, names, generate, rollback, waitMilliseconds = "wait_ms"
+            case values, names, generate, rollback, toVersion = "to_version", waitMilliseconds = "wait_ms"
         }
 
         func request() throws -> RotationRequest {
@@ -29,10 +31,18 @@ struct RotationRoutes {
                 let length = generate.length ?? ValueGenerator.defaultLength
                 change = .values(names.map { RotationSpec(name: $0, value: .generate(length: length)) })
             case (nil, nil, nil, let names?):
-                change = .rollback(names: names)
+                if let toVersion {
+                    guard names.count == 1, let name = names.first else {
+                        throw APIError.badRequest("'to_version' rolls back one secret: give one name in 'rollback'")
+                    }
+                    change = .rollbackTo(name: name, version: toVersion)
+                } else {
+                    change = .rollback(names: names)
+                }
             default:
                 throw APIError.badRequest("give exactly one of 'values', 'names' with 'generate', or 'rollback'")
             }
+            if toVersion != nil, rollback == nil { throw APIError.badRequest("'to_version' goes with 'rollback'") }
             let wait = waitMilliseconds ?? RotationRequest.defaultWaitMilliseconds
             guard (0...RotationRequest.maxWaitMilliseconds).contains(wait) else {
                 throw APIError.badRequest("'wait_ms' must be 0 to \(RotationRequest.maxWaitMilliseconds)")

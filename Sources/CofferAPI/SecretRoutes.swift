@@ -66,7 +66,8 @@ struct SecretRoutes {
             let name = try context.parameters.require("name")
             try caller.requireScope([name])
             let found = try node.secretWithHistory(named: name)
-            return try JSONBody.response(SecretView(found.record, versions: found.versions))
+            let kept = Set(try node.keyspace.keptVersions(named: found.record.name))
+            return try JSONBody.response(SecretView(found.record, versions: found.versions, kept: kept))
         }
         router.put("/v1/secrets/{name}") { request, context in try await rotate(request, context, name: try context.parameters.require("name")) }
         router.put("/v1/secrets/{name}/hosts") { request, context in

@@ -18,14 +18,16 @@ struct SecretView: Encodable {
         let createdAt: String
         let createdBy: String
         let rotationID: String?
+        /// Whether its sealed value is still kept (a rollback can go to it).
+        let kept: Bool
 
         enum CodingKeys: String, CodingKey {
-            case version, createdAt = "created_at", createdBy = "created_by", rotationID = "rotation_id"
+            case version, createdAt = "created_at", createdBy = "created_by", rotationID = "rotation_id", kept
         }
     }
 
-    /// With `versions`, the secret's history too.
-    init(_ record: SecretRecord, versions history: [VersionInfo]? = nil) {
+    /// With `versions`, the secret's history too, and which of them keep their value.
+    init(_ record: SecretRecord, versions history: [VersionInfo]? = nil, kept: Set<UInt64> = []) {
         name = record.name
         version = record.currentVersion
         createdAt = Timestamp.iso8601(record.createdAt)
@@ -35,7 +37,7 @@ struct SecretView: Encodable {
         allowedHosts = record.allowedHosts
         versions = history?.map {
             VersionView(version: $0.version, createdAt: Timestamp.iso8601($0.createdAt), createdBy: $0.createdBy.name,
-                        rotationID: $0.rotationID)
+                        rotationID: $0.rotationID, kept: kept.contains($0.version))
         }
     }
 

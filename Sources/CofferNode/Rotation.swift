@@ -57,6 +57,8 @@ extension Node {
             command = .rotateSecrets(id: id, items: items, at: now, by: actor)
         case .rollback(let names):
             command = .rollbackSecrets(id: id, items: try sealRollback(names), at: now, by: actor)
+        case .rollbackTo(let name, let version):
+            command = .rollbackSecrets(id: id, items: try sealRollback([name], to: version), at: now, by: actor)
         }
         let outcome = try await submit(command, into: &reply)
         guard case .secretsRotated(let records) = outcome else { throw ServiceError.unavailable("unexpected outcome") }
@@ -93,14 +95,23 @@ extension Node {
     }
 
     /// Each secret's previous value, resealed as its next version.
-    func sealRollback(_ names: [String]) throws -> [RotationItem] {
+    /// Each secret's value of `target` (default: the version before its current one), sealed
+    /// again as its next version.
+    func sealRollback(_ names: [String], to target: UInt64? = nil) throws -> [RotationItem] {
         try checkRotationSize(names)
         var sealed: [RotationItem] = []
         for name in names {
             let record = try existingSecret(name)
-            let previous = record.currentVersion - 1
-            guard previous >= 1, let old = try keyspace.sealedValue(named: record.name, version: previous) else {
+            let previous = target ?? record.currentVersion - 1
+            guard previous >= 1 else {
                 throw ServiceError.conflict("secret '\(record.name)' has no previous version to roll back to")
+            }
+            guard previous < record.currentVersion else {
+                throw ServiceError.conflict("version \(previous) of secret '\(record.name)' is not an earlier one (its current version is \(record.currentVersion))")
+            }
+            guard let old = try keyspace.sealedValue(named: record.name, version: previous) else {
+                throw ServiceError.conflict(
+                    "version \(previous) of secret '\(record.name)' is no longer kept (the last \(Keyspace.sealedVersionsKept) versions are)")
             }
             let plaintext = try Envelope.open(old, name: record.name, version: previous, with: keyspace.masterKey)
             let version = record.currentVersion + 1

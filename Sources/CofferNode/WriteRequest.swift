@@ -48,7 +48,10 @@ public struct RotationSpec: Codable, Sendable {
 public struct RotationRequest: Codable, Sendable {
     public enum Change: Codable, Sendable {
         case values([RotationSpec])
+        /// Each secret to the version before its current one.
         case rollback(names: [String])
+        /// One secret to a version it still keeps.
+        case rollbackTo(name: String, version: UInt64)
     }
 
     public static let maxSecrets = 1_000
@@ -69,6 +72,7 @@ public struct RotationRequest: Codable, Sendable {
         switch change {
         case .values(let specs): specs.map(\.name)
         case .rollback(let names): names
+        case .rollbackTo(let name, _): [name]
         }
     }
 }

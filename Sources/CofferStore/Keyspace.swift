@@ -40,9 +40,9 @@ public final class Keyspace: @unchecked Sendable {
         static let auditChained = Array("audit_chained".utf8)
     }
 
-    /// How many sealed versions of a secret are kept: the current one and the one before
-    /// (for rollback). Older versions keep their metadata only.
-    static let sealedVersionsKept: UInt64 = 2
+    /// How many sealed versions of a secret are kept: the current one and the nine before it,
+    /// so a rollback can go to any of them. Older versions keep their metadata only.
+    public static let sealedVersionsKept: UInt64 = 10
 
     /// Opens the keyspace in `directory` (which must exist). A new keyspace records the
     /// master key's check value; an existing one refuses a key whose check value differs.
@@ -276,6 +276,14 @@ public final class Keyspace: @unchecked Sendable {
     }
 
     /// The sealed value of one version, if it is still kept.
+    /// The versions of the secret `name` whose sealed values are still kept, oldest first.
+    public func keptVersions(named name: String) throws -> [UInt64] {
+        try environment.read { txn in
+            let prefix = SecretRows.prefix(name) + [SecretRows.Kind.value.rawValue]
+            return try txn.scan(Table.secretRows, prefix: prefix).compactMap { UInt64(bigEndianBytes: Array($0.key.dropFirst(prefix.count))) }
+        }
+    }
+
     public func sealedValue(named name: String, version: UInt64) throws -> SealedValue? {
         try environment.read { txn in
             try txn.get(Table.secretRows, SecretRows.value(name, version)).map { bytes in

@@ -5,7 +5,7 @@ import Foundation
 struct SecretCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Create, list, show, rotate and delete secrets.",
-        subcommands: [Create.self, List.self, Show.self, Rotate.self, Rollback.self, Hosts.self, Usage.self, Delete.self])
+        subcommands: [Create.self, List.self, Show.self, Versions.self, Rotate.self, Rollback.self, Hosts.self, Usage.self, Delete.self])
 
     /// Where a new value comes from: stdin (default), a file, or the server's generator.
     struct ValueOptions: ParsableArguments {
@@ -113,6 +113,47 @@ struct SecretCommand: AsyncParsableCommand {
         }
     }
 
+    struct Versions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every version of a secret: when and by whom it was made, whether its value is kept, its last use.",
+            discussion: "The last use is the latest render of that version on any member that answered (coffer secret usage).")
+
+        @Argument var name: String
+        @Flag(help: "Print the versions as JSON.") var json = false
+
+        func run() async throws {
+            try await ClientRun.with { client in
+                let secret = ClientRun.object(try ClientRun.expect(try await client.send(.GET, "/v1/secrets/\(pathSegment(name))"), 200))
+                let usage = ClientRun.object(try ClientRun.expect(try await client.send(.GET, "/v1/secrets/\(pathSegment(name))/usage"), 200))
+                var lastUse: [String: String] = [:]
+                for line in usage["usage"] as? [[String: Any]] ?? [] where line["outcome"] as? String == "rendered" {
+                    let version = "\(line["version"] ?? "")"
+                    if let last = line["last"] as? String, last > lastUse[version] ?? "" { lastUse[version] = last }
+                }
+                let current = "\(secret["version"] ?? "")"
+                var rows: [[String: Any]] = []
+                for version in (secret["versions"] as? [[String: Any]] ?? []).reversed() {
+                    let number = "\(version["version"] ?? "")"
+                    var row = version
+                    row["current"] = number == current
+                    row["last_use"] = lastUse[number] ?? NSNull()
+                    rows.append(row)
+                }
+                if json {
+                    return Output.raw(Array(try JSONSerialization.data(withJSONObject: ["versions": rows], options: [.sortedKeys])) + [0x0A])
+                }
+                Output.table([["VERSION", "CREATED", "BY", "VALUE", "LAST USE"]] + rows.map { row in
+                    let value = row["current"] as? Bool == true ? "current" : (row["kept"] as? Bool == true ? "kept" : "gone")
+                    return ["\(row["version"] ?? "")", "\(row["created_at"] ?? "")", "\(row["created_by"] ?? "")", value,
+                            row["last_use"] as? String ?? "never"]
+                })
+                if let unreachable = usage["unreachable"] as? [String], !unreachable.isEmpty {
+                    Output.note("Not asked for usage (unreachable): \(unreachable.joined(separator: ", ")).")
+                }
+            }
+        }
+    }
+
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give one or many secrets new values, all in one step on every node.",
@@ -174,14 +215,23 @@ struct SecretCommand: AsyncParsableCommand {
     struct Rollback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give each secret its previous value again, as one more atomic rotation (new version numbers).",
-            discussion: "A secret without a previous version rejects the whole rollback.")
+            discussion: """
+                A secret without a previous version rejects the whole rollback. With --to-version, one secret \
+                goes back to that version, if it is one of the last 10 (coffer secret versions shows which are kept).
+                """)
 
         @Argument(help: "The secrets to roll back.") var names: [String]
+        @Option(help: "Roll one secret back to this version.") var toVersion: UInt64?
         @OptionGroup var wait: RotationWaitOptions
+
+        func validate() throws {
+            if toVersion != nil, names.count != 1 { throw ValidationError("--to-version rolls back one secret") }
+        }
 
         func run() async throws {
             var body = wait.fields
             body["rollback"] = names
+            if let toVersion { body["to_version"] = toVersion }
             try await RotationOutput.submit(body, json: wait.json)
         }
     }
