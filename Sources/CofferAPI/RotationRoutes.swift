@@ -89,7 +89,71 @@ struct RotationRoutes {
         }
     }
 
+    struct LeakBody: Decodable {
+        let values: [String: String]?
+        let names: [String]?
+        let generate: SecretRoutes.ValueRequest.Generate?
+        let reason: String?
+        let revokeTokens: Bool?
+        let waitMilliseconds: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case values, names, generate, reason, revokeTokens = "revoke_tokens", waitMilliseconds = "wait_ms"
+        }
+
+        func request() throws -> RotationRequest {
+            let base = try Body(values: values, names: names, generate: generate, rollback: nil, toVersion: nil,
+                                waitMilliseconds: waitMilliseconds).request()
+            guard case .values(let specs) = base.change else { throw APIError.badRequest("give 'values', or 'names' with 'generate'") }
+            let reason = reason ?? "reported leaked"
+            guard !reason.isEmpty, reason.count <= 1_000, !reason.contains(where: \.isNewline) else {
+                throw APIError.badRequest("a reason is 1 to 1000 characters on one line")
+            }
+            return RotationRequest(change: .leak(specs: specs, reason: reason, revokeTokens: revokeTokens ?? false),
+                                   waitMilliseconds: base.waitMilliseconds)
+        }
+    }
+
+    /// A leak report's answer: the rotation, then per compromised version who used it.
+    struct LeakView: Encodable {
+        struct Leaked: Encodable {
+            let name: String
+            let version: UInt64
+            let usage: [UsageRoute.LineView]
+        }
+
+        let rotation: View
+        let compromised: [Leaked]
+        let revokedTokens: [String]
+        /// Members whose usage could not be asked.
+        let unreachable: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case rotation, compromised, revokedTokens = "revoked_tokens", unreachable
+        }
+    }
+
     func add(to router: Router<CofferRequestContext>) {
+        router.post("/v1/leaks") { request, context in
+            let caller = try auth.require(.admin, for: request, context)
+            let leak = try await JSONBody.decode(LeakBody.self, from: request).request()
+            try caller.requireScope(leak.names)
+            // Read before: the report names tokens the leak is about to revoke.
+            let tokens = try node.tokens()
+            let reply = try await node.perform(.rotation(leak, actor: caller.actor))
+            guard let status = reply.rotation else { throw ServiceError.unavailable("the leader sent no rotation status") }
+            var compromised: [LeakView.Leaked] = []
+            var unreachable = Set<String>()
+            for secret in status.secrets {
+                let report = try await node.usage(of: secret.name, sinceMinute: 0)
+                unreachable.formUnion(report.unreachable)
+                let leaked = secret.version - 1
+                compromised.append(.init(name: secret.name, version: leaked,
+                                         usage: try UsageRoute.merged(report.lines.filter { $0.key.version == leaked }, tokens: tokens)))
+            }
+            return try JSONBody.response(LeakView(rotation: View(status, generated: reply.generated), compromised: compromised,
+                                                  revokedTokens: reply.revokedTokens ?? [], unreachable: unreachable.sorted()))
+        }
         router.post("/v1/rotations") { request, context in
             let caller = try auth.require(.admin, for: request, context)
             let body = try await JSONBody.decode(Body.self, from: request)

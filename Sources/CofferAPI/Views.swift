@@ -20,9 +20,17 @@ struct SecretView: Encodable {
         let rotationID: String?
         /// Whether its sealed value is still kept (a rollback can go to it).
         let kept: Bool
+        /// Set when it was reported leaked.
+        let compromised: Compromised?
+
+        struct Compromised: Encodable {
+            let at: String
+            let by: String
+            let reason: String
+        }
 
         enum CodingKeys: String, CodingKey {
-            case version, createdAt = "created_at", createdBy = "created_by", rotationID = "rotation_id", kept
+            case version, createdAt = "created_at", createdBy = "created_by", rotationID = "rotation_id", kept, compromised
         }
     }
 
@@ -37,7 +45,8 @@ struct SecretView: Encodable {
         allowedHosts = record.allowedHosts
         versions = history?.map {
             VersionView(version: $0.version, createdAt: Timestamp.iso8601($0.createdAt), createdBy: $0.createdBy.name,
-                        rotationID: $0.rotationID, kept: kept.contains($0.version))
+                        rotationID: $0.rotationID, kept: kept.contains($0.version),
+                        compromised: $0.compromise.map { .init(at: Timestamp.iso8601($0.at), by: $0.by.name, reason: $0.reason) })
         }
     }
 

@@ -521,7 +521,8 @@ extension AppliedCommand {
     /// Whether applying this created, revoked or bootstrapped tokens.
     var changesTokens: Bool {
         switch result {
-        case .success(.tokenCreated), .success(.tokenRevoked), .success(.tokenApproved), .success(.bootstrapped): true
+        // A rotation may be a leak report that revokes tokens.
+        case .success(.tokenCreated), .success(.tokenRevoked), .success(.tokenApproved), .success(.bootstrapped), .success(.secretsRotated): true
         default: false
         }
     }

@@ -59,12 +59,22 @@ extension Node {
             command = .rollbackSecrets(id: id, items: try sealRollback(names), at: now, by: actor)
         case .rollbackTo(let name, let version):
             command = .rollbackSecrets(id: id, items: try sealRollback([name], to: version), at: now, by: actor)
+        case .leak(let specs, let reason, let revoke):
+            let (items, generated) = try sealRotation(specs)
+            reply.generated = generated
+            let tokens = revoke ? try await tokensThatRendered(items.map { ($0.name, $0.version - 1) }) : []
+            reply.revokedTokens = tokens
+            command = .reportLeak(id: id, items: items, reason: reason, revokeTokens: tokens, at: now, by: actor)
         }
         let outcome = try await submit(command, into: &reply)
         guard case .secretsRotated(let records) = outcome else { throw ServiceError.unavailable("unexpected outcome") }
         reply.records = records
         reply.rotationID = id
-        let kind: RotationRecord.Kind = if case .rollbackSecrets = command { .rollback } else { .rotate }
+        let kind: RotationRecord.Kind = switch command {
+        case .rollbackSecrets: .rollback
+        case .reportLeak: .leak
+        default: .rotate
+        }
         var status = RotationStatus(
             id: id, kind: kind, index: reply.index, generation: rotationGenerations.generation(of: reply.index, current: catalog.current.generation),
             secrets: records.map { .init(name: $0.name, version: $0.currentVersion) }, members: [])
@@ -74,6 +84,17 @@ extension Node {
             "rotation": "\(id)", "kind": "\(kind.rawValue)", "count": "\(records.count)", "by": "\(actor.tokenID)",
             "complete": "\(status.complete)",
         ])
+    }
+
+    /// The tokens that rendered any of these versions, on any member that answers.
+    func tokensThatRendered(_ versions: [(name: String, version: UInt64)]) async throws -> [String] {
+        var tokens = Set<String>()
+        for (name, version) in versions {
+            for line in try await usage(of: name, sinceMinute: 0).lines where line.key.version == version && line.key.outcome == .rendered {
+                tokens.insert(line.key.tokenID)
+            }
+        }
+        return tokens.sorted()
     }
 
     /// Checks and seals every item before anything is proposed: one bad item rejects all.
@@ -108,6 +129,10 @@ extension Node {
             }
             guard previous < record.currentVersion else {
                 throw ServiceError.conflict("version \(previous) of secret '\(record.name)' is not an earlier one (its current version is \(record.currentVersion))")
+            }
+            if let leaked = try keyspace.secretWithHistory(named: record.name)?.versions.first(where: { $0.version == previous })?.compromise {
+                throw ServiceError.conflict(
+                    "version \(previous) of secret '\(record.name)' was reported leaked (\(leaked.reason)): it can never be current again")
             }
             guard let old = try keyspace.sealedValue(named: record.name, version: previous) else {
                 throw ServiceError.conflict(

@@ -52,6 +52,9 @@ public struct RotationRequest: Codable, Sendable {
         case rollback(names: [String])
         /// One secret to a version it still keeps.
         case rollbackTo(name: String, version: UInt64)
+        /// New values, the versions before them marked compromised, and (when asked) the
+        /// tokens that rendered those versions revoked, in one entry.
+        case leak(specs: [RotationSpec], reason: String, revokeTokens: Bool)
     }
 
     public static let maxSecrets = 1_000
@@ -73,6 +76,7 @@ public struct RotationRequest: Codable, Sendable {
         case .values(let specs): specs.map(\.name)
         case .rollback(let names): names
         case .rollbackTo(let name, _): [name]
+        case .leak(let specs, _, _): specs.map(\.name)
         }
     }
 }
@@ -99,6 +103,8 @@ public struct WriteReply: Codable, Sendable {
     public var rotation: RotationStatus?
     public var token: String?
     public var tokenRecord: TokenRecord?
+    /// Tokens a leak report revoked.
+    public var revokedTokens: [String]?
     public var settings: ClusterSettings?
     /// A settings change that waits for a second admin.
     public var pendingChange: SettingsChange?

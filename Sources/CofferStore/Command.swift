@@ -17,6 +17,9 @@ public enum Command: Codable, Sendable, Equatable {
     /// version under the next version number. Applied exactly like `rotateSecrets`; the
     /// audit trail and the rotation record say it was a rollback.
     case rollbackSecrets(id: String, items: [RotationItem], at: Int64, by: Actor)
+    /// A rotation that also marks each secret's version before it compromised (with `reason`)
+    /// and revokes the listed tokens (those that rendered a compromised version), in one step.
+    case reportLeak(id: String, items: [RotationItem], reason: String, revokeTokens: [String], at: Int64, by: Actor)
     case deleteSecret(name: String, at: Int64, by: Actor)
     case createToken(TokenRecord)
     case revokeToken(id: String, at: Int64, by: Actor)

@@ -119,6 +119,10 @@ public final class Keyspace: @unchecked Sendable {
         case .rollbackSecrets(let id, let items, let at, let by):
             return try rotate(id: id, kind: .rollback, items: items, at: at, by: by, index: index, in: txn, changes: &changes)
 
+        case .reportLeak(let id, let items, let reason, let revokeTokens, let at, let by):
+            return try reportLeak(id: id, items: items, reason: reason, revokeTokens: revokeTokens, at: at, by: by, index: index,
+                                  in: txn, changes: &changes)
+
         case .deleteSecret(let name, let at, let by):
             guard let record = try secret(named: name, in: txn) else { return .failure(.notFound(name)) }
             for (key, _) in try txn.scan(Table.secretRows, prefix: SecretRows.prefix(name)) {
@@ -207,7 +211,7 @@ public final class Keyspace: @unchecked Sendable {
             record.updatedBy = by
             records.append(record)
         }
-        let action = kind == .rotate ? "secret.rotate" : "secret.rollback"
+        let action = kind == .rollback ? "secret.rollback" : "secret.rotate"
         for (offset, (item, record)) in zip(items, records).enumerated() {
             try put(record, in: txn)
             try txn.put(Table.secretRows, SecretRows.value(item.name, item.version), encode(item.value))
@@ -223,6 +227,37 @@ public final class Keyspace: @unchecked Sendable {
                                       secrets: records.map { .init(name: $0.name, version: $0.currentVersion) })
         try txn.put(Table.rotations, Array(id.utf8), encode(rotation))
         return .success(.secretsRotated(records))
+    }
+
+    /// Rotates the secrets, marks the version each had before compromised, and revokes the
+    /// tokens listed (those still there), all in the entry's one transaction.
+    private static func reportLeak(
+        id: String, items: [RotationItem], reason: String, revokeTokens: [String], at: Int64, by: Actor, index: UInt64,
+        in txn: LMDBTransaction, changes: inout [ValueChange]
+    ) throws -> Result<CommandOutcome, Rejection> {
+        guard !reason.contains(where: \.isNewline), reason.count <= 1_000 else {
+            return .failure(.invalidRequest("a reason is up to 1000 characters on one line"))
+        }
+        let rotated = try rotate(id: id, kind: .leak, items: items, at: at, by: by, index: index, in: txn, changes: &changes)
+        guard case .success = rotated else { return rotated }
+        var offset = items.count
+        for item in items {
+            let leaked = item.version - 1
+            let key = SecretRows.version(item.name, leaked)
+            guard var info = try txn.get(Table.secretRows, key).map({ try decode(VersionInfo.self, $0) }) else { continue }
+            if info.compromise == nil { info.compromise = Compromise(at: at, by: by, reason: reason) }
+            try txn.put(Table.secretRows, key, encode(info))
+            try audit(index, UInt16(clamping: offset), at, by, "secret.leak", try secret(named: item.name, in: txn)?.name ?? item.name,
+                      version: leaked, rotationID: id, in: txn)
+            offset += 1
+        }
+        for tokenID in revokeTokens {
+            guard try txn.delete(Table.tokens, Array(tokenID.utf8)) else { continue }
+            try audit(index, UInt16(clamping: offset), at, by, "token.revoke", "\(tokenID) (rendered a leaked version, \(id))",
+                      version: nil, rotationID: id, in: txn)
+            offset += 1
+        }
+        return rotated
     }
 
     // MARK: Reading

@@ -42,16 +42,25 @@ extension SecretRecord: BinaryRecord {
 }
 
 extension VersionInfo: BinaryRecord {
+    /// A compromise, when there is one, follows the fields of before: rows written without it end there.
     public func write(to writer: inout ByteWriter) {
         writer.write(version)
         writer.write(createdAt)
         createdBy.write(to: &writer)
         writer.write(optional: rotationID)
+        if let compromise {
+            writer.write(compromise.at)
+            compromise.by.write(to: &writer)
+            writer.write(string: compromise.reason)
+        }
     }
 
     public init(reading reader: inout ByteReader) throws(DecodingFailure) {
         self.init(version: try reader.readUInt64(), createdAt: try reader.readInt64(), createdBy: try Actor(reading: &reader),
                   rotationID: try reader.readOptionalText())
+        if !reader.isAtEnd {
+            compromise = Compromise(at: try reader.readInt64(), by: try Actor(reading: &reader), reason: try reader.readText())
+        }
     }
 }
 

@@ -65,6 +65,21 @@ public struct VersionInfo: Codable, Sendable, Equatable {
     public let createdBy: Actor
     /// The rotation that made this version, if one did.
     public let rotationID: String?
+    /// Set when the version was reported leaked: it can never be current again.
+    public var compromise: Compromise? = nil
+}
+
+/// Who reported a version leaked, when, and why.
+public struct Compromise: Codable, Sendable, Equatable {
+    public let at: Int64
+    public let by: Actor
+    public let reason: String
+
+    public init(at: Int64, by: Actor, reason: String) {
+        self.at = at
+        self.by = by
+        self.reason = reason
+    }
 }
 
 public enum Role: String, Codable, Sendable, CaseIterable {
@@ -212,7 +227,8 @@ public struct AuditEvent: Codable, Sendable, Equatable {
 /// log index. Replicated, so any member can say what a rotation id did.
 public struct RotationRecord: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
-        case rotate, rollback
+        /// `leak`: a rotation that marks each secret's version before it compromised.
+        case rotate, rollback, leak
     }
 
     public struct Item: Codable, Sendable, Equatable {

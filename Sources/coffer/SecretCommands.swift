@@ -5,7 +5,8 @@ import Foundation
 struct SecretCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret", abstract: "Create, list, show, rotate and delete secrets.",
-        subcommands: [Create.self, List.self, Show.self, Versions.self, Rotate.self, Rollback.self, Hosts.self, Usage.self, Delete.self])
+        subcommands: [Create.self, List.self, Show.self, Versions.self, Rotate.self, Rollback.self, Leak.self, Hosts.self, Usage.self,
+                      Delete.self])
 
     /// Where a new value comes from: stdin (default), a file, or the server's generator.
     struct ValueOptions: ParsableArguments {
@@ -142,9 +143,10 @@ struct SecretCommand: AsyncParsableCommand {
                 if json {
                     return Output.raw(Array(try JSONSerialization.data(withJSONObject: ["versions": rows], options: [.sortedKeys])) + [0x0A])
                 }
-                Output.table([["VERSION", "CREATED", "BY", "VALUE", "LAST USE"]] + rows.map { row in
+                Output.table([["VERSION", "CREATED", "BY", "VALUE", "COMPROMISED", "LAST USE"]] + rows.map { row in
                     let value = row["current"] as? Bool == true ? "current" : (row["kept"] as? Bool == true ? "kept" : "gone")
-                    return ["\(row["version"] ?? "")", "\(row["created_at"] ?? "")", "\(row["created_by"] ?? "")", value,
+                    let compromised = (row["compromised"] as? [String: Any]).map { "\($0["at"] ?? "") by \($0["by"] ?? ""): \($0["reason"] ?? "")" } ?? ""
+                    return ["\(row["version"] ?? "")", "\(row["created_at"] ?? "")", "\(row["created_by"] ?? "")", value, compromised,
                             row["last_use"] as? String ?? "never"]
                 })
                 if let unreachable = usage["unreachable"] as? [String], !unreachable.isEmpty {
@@ -209,6 +211,81 @@ struct SecretCommand: AsyncParsableCommand {
                 throw ValidationError("\(file) has a value for '\(extra)', which is not named on the command line")
             }
             return strings
+        }
+    }
+
+    struct Leak: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report secrets leaked: rotate them, mark their current versions compromised, and show who used those versions.",
+            discussion: """
+                One step on every node: each secret gets a new value (stdin for one name, --value-file, --values-file or \
+                --generate) and the version it had is marked compromised for good (no rollback returns to it). The answer \
+                lists, per compromised version, every token, address and node that used it, refused attempts included. \
+                With --revoke-tokens the tokens that rendered a compromised version are revoked in the same step.
+                """)
+
+        @Argument(help: "The leaked secrets.") var names: [String]
+        @OptionGroup var value: ValueOptions
+        @Option(help: "A JSON file of name to new value, one entry per NAME.") var valuesFile: String?
+        @Option(help: "Why (one line, kept with each compromised version).") var reason: String?
+        @Flag(help: "Revoke every token that rendered a compromised version.") var revokeTokens = false
+        @OptionGroup var wait: RotationWaitOptions
+
+        func validate() throws {
+            guard !names.isEmpty else { throw ValidationError("name at least one secret") }
+            if valuesFile != nil && (value.generate || value.valueFile != nil) {
+                throw ValidationError("give --values-file, --generate or --value-file, not several")
+            }
+            if names.count > 1 && valuesFile == nil && !value.generate {
+                throw ValidationError("with several names, give --values-file or --generate")
+            }
+        }
+
+        func run() async throws {
+            var body = wait.fields
+            if let valuesFile {
+                body["values"] = try Rotate.values(from: valuesFile, for: names)
+            } else if value.generate {
+                body["names"] = names
+                body["generate"] = value.length.map { ["length": $0] } ?? [:]
+            } else {
+                body["values"] = [names[0]: try value.body()["value"] as Any]
+            }
+            if let reason { body["reason"] = reason }
+            if revokeTokens { body["revoke_tokens"] = true }
+            try await ClientRun.with { client in
+                let response = try ClientRun.expect(try await client.json(.POST, "/v1/leaks", body), 200)
+                if wait.json { return Output.raw(response.body + [0x0A]) }
+                let report = ClientRun.object(response)
+                let rotation = report["rotation"] as? [String: Any] ?? [:]
+                for secret in rotation["secrets"] as? [[String: Any]] ?? [] {
+                    Output.note("Secret '\(secret["name"] ?? "")' is now version \(secret["version"] ?? "").")
+                }
+                for (name, generated) in (rotation["values"] as? [String: String] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    Output.line("\(name)=\(generated)")
+                }
+                for leaked in report["compromised"] as? [[String: Any]] ?? [] {
+                    let usage = leaked["usage"] as? [[String: Any]] ?? []
+                    Output.note("Version \(leaked["version"] ?? "") of '\(leaked["name"] ?? "")' is compromised; "
+                                + (usage.isEmpty ? "no member recorded a use of it." : "its use:"))
+                    if !usage.isEmpty {
+                        Output.table([["TOKEN", "ROLE", "CLIENT", "NODE", "OUTCOME", "COUNT", "FIRST", "LAST"]] + usage.map { line in
+                            ["\(line["token_id"] ?? "")" + ((line["token_name"] as? String).map { " (\($0))" } ?? ""),
+                             line["token_role"] as? String ?? "", "\(line["client"] ?? "")", "\(line["node"] ?? "")",
+                             "\(line["outcome"] ?? "")", "\(line["count"] ?? "")", "\(line["first"] ?? "")", "\(line["last"] ?? "")"]
+                        })
+                    }
+                }
+                if let revoked = report["revoked_tokens"] as? [String], !revoked.isEmpty {
+                    Output.note("Revoked tokens: \(revoked.joined(separator: ", ")).")
+                }
+                if let unreachable = report["unreachable"] as? [String], !unreachable.isEmpty {
+                    Output.note("Not asked for usage (unreachable): \(unreachable.joined(separator: ", ")); their renders are not listed.")
+                }
+                if rotation["complete"] as? Bool != true {
+                    Output.note("Not every member has applied it yet: coffer rotation status \(rotation["id"] ?? "").")
+                }
+            }
         }
     }
 

@@ -32,6 +32,7 @@ struct BinaryRecordTests {
             .rotateSecrets(id: "rot-1", items: items, at: 2, by: admin),
             .rotateSecrets(id: "rot-empty", items: [], at: .max, by: .system),
             .rollbackSecrets(id: "rb-1", items: items, at: .min, by: admin),
+            .reportLeak(id: "lk-1", items: items, reason: "found in a log", revokeTokens: ["tk1", "tk2"], at: 5, by: admin),
             .deleteSecret(name: "A", at: 3, by: admin),
             .createToken(token),
             .revokeToken(id: "tk1", at: 4, by: admin),
@@ -85,7 +86,7 @@ struct BinaryRecordTests {
 
     @Test func unknownTagsBadTextAndHugeLengthsAreErrors() throws {
         let delete = Self.encoded(.deleteSecret(name: "AB", at: 1, by: admin))
-        for tag: UInt8 in [0, 16, 0xFF] {
+        for tag: UInt8 in [0, 17, 0xFF] {
             #expect(throws: DecodingFailure.invalid("command tag")) { try Self.decoded([tag] + delete.dropFirst()) }
         }
         var badUTF8 = delete

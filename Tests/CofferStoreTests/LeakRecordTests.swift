@@ -1,0 +1,42 @@
+import CofferStore
+import Testing
+
+/// A leak report as the keyspace applies it: one entry rotates, marks the version before
+/// compromised and revokes the listed tokens.
+@Suite("Leak reports")
+struct LeakRecordTests {
+    @Test func oneEntryRotatesMarksAndRevokes() throws {
+        let store = try TemporaryKeyspace()
+        let alice = TokenRecord(id: "t1", role: .admin, name: "alice", hash: [1], createdAt: 0, createdBy: .system)
+        let gateway = TokenRecord(id: "gw", role: .render, name: "gateway", hash: [2], createdAt: 0, createdBy: .system)
+        try store.apply(.initialize(tokens: [alice, gateway], tokenApprovals: 1))
+        try store.apply(.createSecret(name: "Key", value: try store.seal("1", "Key", 1), at: 5, by: admin))
+        let leak = Command.reportLeak(id: "rot_1", items: [RotationItem(name: "key", version: 2, value: try store.seal("2", "Key", 2))],
+                                      reason: "in a public repository", revokeTokens: ["gw", "gone"], at: 9, by: admin)
+        // The entry reads back as written.
+        var writer = ByteWriter()
+        leak.write(to: &writer)
+        var reader = ByteReader(writer.bytes)
+        #expect(try Command(reading: &reader) == leak)
+
+        guard case .success(.secretsRotated(let records)) = try store.apply(leak)[0] else {
+            Issue.record("the leak was not applied")
+            return
+        }
+        #expect(records.map(\.currentVersion) == [2])
+        let versions = try #require(try store.keyspace.secretWithHistory(named: "KEY")).versions
+        #expect(versions[0].compromise == Compromise(at: 9, by: admin, reason: "in a public repository"))
+        #expect(versions[1].compromise == nil)
+        #expect(try store.keyspace.token(id: "gw") == nil && store.keyspace.token(id: "t1") != nil)
+        let trail = try store.keyspace.audit().map { "\($0.action) \($0.target) \($0.version.map(String.init) ?? "-")" }
+        #expect(trail.suffix(3) == ["secret.rotate Key 2", "secret.leak Key 1", "token.revoke gw (rendered a leaked version, rot_1) -"])
+        // A reason on two lines changes nothing.
+        let bad = Command.reportLeak(id: "rot_2", items: [RotationItem(name: "Key", version: 3, value: try store.seal("3", "Key", 3))],
+                                     reason: "a\nb", revokeTokens: [], at: 10, by: admin)
+        guard case .failure(.invalidRequest) = try store.apply(bad)[0] else {
+            Issue.record("a reason on two lines was taken")
+            return
+        }
+        #expect(try store.keyspace.secret(named: "Key")?.currentVersion == 2)
+    }
+}
