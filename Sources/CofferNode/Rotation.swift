@@ -62,7 +62,12 @@ extension Node {
         case .leak(let specs, let reason, let revoke):
             let (items, generated) = try sealRotation(specs)
             reply.generated = generated
-            let tokens = revoke ? try await tokensThatRendered(items.map { ($0.name, $0.version - 1) }) : []
+            // A scoped admin revokes only tokens within its scope (as with coffer token revoke).
+            let reporter = try keyspace.token(id: actor.tokenID)
+            let tokens = revoke ? try await tokensThatRendered(items.map { ($0.name, $0.version - 1) }).filter { id in
+                guard let reporter, let token = try keyspace.token(id: id) else { return true }
+                return token.secretsBeyond(reporter) == nil
+            } : []
             reply.revokedTokens = tokens
             command = .reportLeak(id: id, items: items, reason: reason, revokeTokens: tokens, at: now, by: actor)
         }

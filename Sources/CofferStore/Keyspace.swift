@@ -251,7 +251,10 @@ public final class Keyspace: @unchecked Sendable {
                       version: leaked, rotationID: id, in: txn)
             offset += 1
         }
+        let reporter = try storedToken(id: by.tokenID, in: txn)
         for tokenID in revokeTokens {
+            // Never a token that reaches further than the admin reporting the leak.
+            if let reporter, let token = try storedToken(id: tokenID, in: txn), token.secretsBeyond(reporter) != nil { continue }
             guard try txn.delete(Table.tokens, Array(tokenID.utf8)) else { continue }
             try audit(index, UInt16(clamping: offset), at, by, "token.revoke", "\(tokenID) (rendered a leaked version, \(id))",
                       version: nil, rotationID: id, in: txn)

@@ -30,13 +30,23 @@ struct LeakRecordTests {
         #expect(try store.keyspace.token(id: "gw") == nil && store.keyspace.token(id: "t1") != nil)
         let trail = try store.keyspace.audit().map { "\($0.action) \($0.target) \($0.version.map(String.init) ?? "-")" }
         #expect(trail.suffix(3) == ["secret.rotate Key 2", "secret.leak Key 1", "token.revoke gw (rendered a leaked version, rot_1) -"])
+        // A scoped admin's report revokes no token that reaches further than it does.
+        let scoped = TokenRecord(id: "pay", role: .admin, name: "pay", hash: [3], createdAt: 10, createdBy: Actor(tokenID: "t1", name: "alice"),
+                                 scope: ["Key*"])
+        let wide = TokenRecord(id: "wide", role: .render, name: "wide", hash: [4], createdAt: 10, createdBy: Actor(tokenID: "t1", name: "alice"))
+        try store.apply(.createToken(scoped), .createToken(wide))
+        _ = try store.apply(.reportLeak(id: "rot_3", items: [RotationItem(name: "Key", version: 3, value: try store.seal("3", "Key", 3))],
+                                        reason: "again", revokeTokens: ["wide"], at: 11, by: Actor(tokenID: "pay", name: "pay")))
+        #expect(try store.keyspace.token(id: "wide") != nil)
+        #expect(try store.keyspace.secret(named: "Key")?.currentVersion == 3)
+
         // A reason on two lines changes nothing.
-        let bad = Command.reportLeak(id: "rot_2", items: [RotationItem(name: "Key", version: 3, value: try store.seal("3", "Key", 3))],
+        let bad = Command.reportLeak(id: "rot_2", items: [RotationItem(name: "Key", version: 4, value: try store.seal("4", "Key", 4))],
                                      reason: "a\nb", revokeTokens: [], at: 10, by: admin)
         guard case .failure(.invalidRequest) = try store.apply(bad)[0] else {
             Issue.record("a reason on two lines was taken")
             return
         }
-        #expect(try store.keyspace.secret(named: "Key")?.currentVersion == 2)
+        #expect(try store.keyspace.secret(named: "Key")?.currentVersion == 3)
     }
 }
