@@ -156,6 +156,23 @@ def test_console_walkthrough(node, browser):
     console.wait(lambda: "api.example.com, *.example.com" in console.row(NAME).text, "the secret's hosts are not shown")
     console.wait_text(f"{NAME} is rendered only to api.example.com, *.example.com.")
 
+    # Report a leak: a new value, the version in use marked compromised, who used it named;
+    # Versions shows the mark and the usage.
+    console.press("Report leak", row=NAME)
+    console.wait_text(f"Report {NAME} leaked")
+    console.field("Generate").click()
+    console.fill("Reason", "found in a public repository")
+    console.press("Report Leak")
+    console.wait_text("is marked compromised")
+    leak_value = console.one("//code[contains(@class, 'once-value')]", "the value that replaced the leaked one").text
+    console.press("Dismiss")
+    console.press("Versions", row=NAME)
+    console.wait_text(f"Versions of {NAME}")
+    dialog = console.one("//dialog[@open]", "the versions")
+    assert "found in a public repository" in dialog.text and "current" in dialog.text
+    console.screenshot("versions")
+    console.press("Close")
+
     # Delete, after a confirmation that names the secret.
     console.press("Delete", row=NAME)
     dialog = console.one("//dialog[@open]", "delete confirmation")
@@ -166,7 +183,7 @@ def test_console_walkthrough(node, browser):
 
     # Nor did any value reach the node's log.
     log = node.log_text()
-    for value in (first_value, second_value, generated, token):
+    for value in (first_value, second_value, generated, token, leak_value):
         assert_absent(value, log, "the node's log")
 
     # The pages broke none of the Content-Security-Policy's rules.

@@ -3,7 +3,7 @@
 // ever comes back, and it is shown once.
 import { api } from "./api.js";
 import { $, el, when, showOnce, forget, fillTable, valueOrGenerate, listOf } from "./dom.js";
-import { confirmAction, askRotation, askHosts } from "./dialogs.js";
+import { confirmAction, askRotation, askHosts, askLeak, showVersions } from "./dialogs.js";
 
 let secrets = [];
 
@@ -90,6 +90,9 @@ function render() {
       el("td", { class: "row-actions" },
         el("button", { type: "button", "aria-label": `Rotate ${secret.name}`, onclick: () => rotate(secret.name) }, "Rotate"),
         el("button", { type: "button", "aria-label": `Hosts of ${secret.name}`, onclick: () => editHosts(secret) }, "Hosts"),
+        el("button", { type: "button", "aria-label": `Versions of ${secret.name}`, onclick: () => versions(secret.name) }, "Versions"),
+        el("button", { type: "button", class: "danger", "aria-label": `Report ${secret.name} leaked`, onclick: () => leak(secret.name) },
+          "Report leak"),
         el("button", { type: "button", class: "danger", "aria-label": `Delete ${secret.name}`, onclick: () => remove(secret.name) }, "Delete")));
   });
   fillTable($("secrets-table"), rows);
@@ -104,6 +107,34 @@ function rotate(name) {
     if (rotated.value !== undefined) {
       showOnce($("secrets-once"), `New value of ${rotated.name}`,
         "It is shown this once and cannot be read again: copy it now.", rotated.value);
+    }
+    await refreshSecrets();
+  });
+}
+
+async function versions(name) {
+  try {
+    const path = `/v1/secrets/${encodeURIComponent(name)}`;
+    showVersions(await api("GET", path), await api("GET", `${path}/usage`));
+  } catch (failure) {
+    $("secrets-status").textContent = failure.message;
+  }
+}
+
+function leak(name) {
+  askLeak(name, async (body) => {
+    const report = await api("POST", "/v1/leaks", body);
+    const leaked = report.compromised[0];
+    const tokens = [...new Set(leaked.usage.filter((line) => line.outcome === "rendered")
+      .map((line) => line.token_name ?? line.token_id))];
+    const newVersion = report.rotation.secrets[0].version;
+    let text = `${name} is rotated to version ${newVersion}; version ${leaked.version} is marked compromised. `;
+    text += tokens.length > 0 ? `It was rendered by ${tokens.join(", ")} (Versions shows where and when).` : "No member recorded a use of it.";
+    if (report.revoked_tokens.length > 0) text += ` Revoked: ${report.revoked_tokens.length} token(s).`;
+    $("secrets-status").textContent = text;
+    const generated = report.rotation.values?.[name];
+    if (generated !== undefined) {
+      showOnce($("secrets-once"), `New value of ${name}`, "It is shown this once and cannot be read again: copy it now.", generated);
     }
     await refreshSecrets();
   });
