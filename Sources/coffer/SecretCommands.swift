@@ -43,6 +43,30 @@ struct SecretCommand: AsyncParsableCommand {
         }
     }
 
+    /// New values for one or many secrets: stdin, --value-file or --generate for one name;
+    /// --values-file or --generate for several.
+    struct NewValues: ParsableArguments {
+        @OptionGroup var value: ValueOptions
+        @Option(help: "A JSON file of name to new value, one entry per NAME.") var valuesFile: String?
+
+        func check(_ names: [String]) throws {
+            guard !names.isEmpty else { throw ValidationError("name at least one secret") }
+            if valuesFile != nil && (value.generate || value.valueFile != nil) {
+                throw ValidationError("give --values-file, --generate or --value-file, not several")
+            }
+            if names.count > 1 && valuesFile == nil && !value.generate {
+                throw ValidationError("with several names, give --values-file or --generate")
+            }
+        }
+
+        /// The request fields that carry them (`values`, or `names` with `generate`).
+        func fields(for names: [String]) throws -> [String: Any] {
+            if let valuesFile { return ["values": try Rotate.values(from: valuesFile, for: names)] }
+            if value.generate { return ["names": names, "generate": value.length.map { ["length": $0] } ?? [:]] }
+            return ["values": [names[0]: try value.body()["value"] as Any]]
+        }
+    }
+
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a secret. The value comes from stdin unless --generate or --value-file.")
@@ -164,31 +188,13 @@ struct SecretCommand: AsyncParsableCommand {
                 + "An unknown name or a bad value rejects the whole rotation and changes nothing.")
 
         @Argument(help: "The secrets to rotate.") var names: [String]
-        @OptionGroup var value: ValueOptions
-        @Option(help: "A JSON file of name to new value, one entry per NAME.") var valuesFile: String?
+        @OptionGroup var values: NewValues
         @OptionGroup var wait: RotationWaitOptions
 
-        func validate() throws {
-            guard !names.isEmpty else { throw ValidationError("name at least one secret") }
-            if valuesFile != nil && (value.generate || value.valueFile != nil) {
-                throw ValidationError("give --values-file, --generate or --value-file, not several")
-            }
-            if names.count > 1 && valuesFile == nil && !value.generate {
-                throw ValidationError("with several names, give --values-file or --generate")
-            }
-        }
+        func validate() throws { try values.check(names) }
 
         func run() async throws {
-            var body = wait.fields
-            if let valuesFile {
-                body["values"] = try Self.values(from: valuesFile, for: names)
-            } else if value.generate {
-                body["names"] = names
-                body["generate"] = value.length.map { ["length": $0] } ?? [:]
-            } else {
-                body["values"] = [names[0]: try value.body()["value"] as Any]
-            }
-            try await RotationOutput.submit(body, json: wait.json)
+            try await RotationOutput.submit(wait.fields.merging(try values.fields(for: names)) { $1 }, json: wait.json)
         }
 
         /// The file's values, checked to name exactly the secrets on the command line.
@@ -225,32 +231,15 @@ struct SecretCommand: AsyncParsableCommand {
                 """)
 
         @Argument(help: "The leaked secrets.") var names: [String]
-        @OptionGroup var value: ValueOptions
-        @Option(help: "A JSON file of name to new value, one entry per NAME.") var valuesFile: String?
+        @OptionGroup var values: NewValues
         @Option(help: "Why (one line, kept with each compromised version).") var reason: String?
         @Flag(help: "Revoke every token that rendered a compromised version.") var revokeTokens = false
         @OptionGroup var wait: RotationWaitOptions
 
-        func validate() throws {
-            guard !names.isEmpty else { throw ValidationError("name at least one secret") }
-            if valuesFile != nil && (value.generate || value.valueFile != nil) {
-                throw ValidationError("give --values-file, --generate or --value-file, not several")
-            }
-            if names.count > 1 && valuesFile == nil && !value.generate {
-                throw ValidationError("with several names, give --values-file or --generate")
-            }
-        }
+        func validate() throws { try values.check(names) }
 
         func run() async throws {
-            var body = wait.fields
-            if let valuesFile {
-                body["values"] = try Rotate.values(from: valuesFile, for: names)
-            } else if value.generate {
-                body["names"] = names
-                body["generate"] = value.length.map { ["length": $0] } ?? [:]
-            } else {
-                body["values"] = [names[0]: try value.body()["value"] as Any]
-            }
+            var body = wait.fields.merging(try values.fields(for: names)) { $1 }
             if let reason { body["reason"] = reason }
             if revokeTokens { body["revoke_tokens"] = true }
             try await ClientRun.with { client in
