@@ -45,23 +45,27 @@ struct ClusterRoutes {
             return try JSONBody.response(StatusView(node: node.config.nodeID, leader: leader, members: members))
         }
         router.post("/v1/cluster/members") { request, context in
-            try auth.require(.admin, for: request, context).requireWholeCluster()
+            let caller = try auth.require(.admin, for: request, context)
+            try caller.requireWholeCluster()
             let body = try await JSONBody.decode(AddMember.self, from: request)
             guard HostPort(body.peerAddress) != nil, HostPort(body.apiAddress) != nil else {
                 throw APIError.badRequest("peer_address and api_address are host:port")
             }
-            let reply = try await node.perform(.addMember(MemberRecord(id: body.id, peerAddress: body.peerAddress, apiAddress: body.apiAddress)))
+            let reply = try await node.perform(.addMember(MemberRecord(id: body.id, peerAddress: body.peerAddress, apiAddress: body.apiAddress),
+                                                                actor: caller.actor))
             return try JSONBody.response(["id": body.id, "membership": "learner", "index": "\(reply.index)"], status: .created)
         }
         router.post("/v1/cluster/members/{id}/promote") { request, context in
-            try auth.require(.admin, for: request, context).requireWholeCluster()
+            let caller = try auth.require(.admin, for: request, context)
+            try caller.requireWholeCluster()
             let id = try context.parameters.require("id")
-            let reply = try await node.perform(.promoteMember(id: id))
+            let reply = try await node.perform(.promoteMember(id: id, actor: caller.actor))
             return try JSONBody.response(["id": id, "membership": "voter", "index": "\(reply.index)"])
         }
         router.delete("/v1/cluster/members/{id}") { request, context in
-            try auth.require(.admin, for: request, context).requireWholeCluster()
-            _ = try await node.perform(.removeMember(id: try context.parameters.require("id")))
+            let caller = try auth.require(.admin, for: request, context)
+            try caller.requireWholeCluster()
+            _ = try await node.perform(.removeMember(id: try context.parameters.require("id"), actor: caller.actor))
             return Response(status: .noContent)
         }
         router.get("/v1/cluster/settings") { request, context in
@@ -97,9 +101,10 @@ struct ClusterRoutes {
             return try JSONBody.response(SettingsView(try node.settings()), status: waiting ? .accepted : .ok)
         }
         router.post("/v1/cluster/leader") { request, context in
-            try auth.require(.admin, for: request, context).requireWholeCluster()
+            let caller = try auth.require(.admin, for: request, context)
+            try caller.requireWholeCluster()
             let body = try await JSONBody.decode(Transfer.self, from: request)
-            _ = try await node.perform(.transferLeader(to: body.id))
+            _ = try await node.perform(.transferLeader(to: body.id, actor: caller.actor))
             return try JSONBody.response(["requested": body.id], status: .accepted)
         }
     }

@@ -294,35 +294,50 @@ public final class Node: Sendable {
             }
             logger.info("token approvals setting", metadata: ["to": "\(count)", "by": "\(actor.tokenID)"])
 
-        case .addMember(let member):
+        case .addMember(let member, let actor):
             guard MemberID.isValid(member.id) else { throw ServiceError.invalid("a member id is 1-64 of a-z, 0-9 and '-'") }
             guard !status.voters.contains(MemberID.raftID(member.id)), !status.learners.contains(MemberID.raftID(member.id)) else {
                 throw ServiceError.conflict("'\(member.id)' is already a member")
             }
             _ = try await submit(.setMember(member), into: &reply)
             reply.index = try await changeMembership(.addLearner(MemberID.raftID(member.id)))
+            try await auditMembership("cluster.member_add", member.id, by: actor, at: now)
             logger.info("member added as a learner", metadata: ["member": "\(member.id)"])
 
-        case .promoteMember(let id):
+        case .promoteMember(let id, let actor):
             guard status.learners.contains(MemberID.raftID(id)) else { throw ServiceError.notFound("'\(id)' is not a learner") }
             reply.index = try await changeMembership(.addVoter(MemberID.raftID(id)))
+            try await auditMembership("cluster.member_promote", id, by: actor, at: now)
             logger.info("learner promoted to voter", metadata: ["member": "\(id)"])
 
-        case .removeMember(let id):
+        case .removeMember(let id, let actor):
             let raftID = MemberID.raftID(id)
             guard status.voters.contains(raftID) || status.learners.contains(raftID) else {
                 throw ServiceError.notFound("'\(id)' is not a member")
             }
             reply.index = try await changeMembership(.removeNode(raftID))
+            try await auditMembership("cluster.member_remove", id, by: actor, at: now)
             logger.info("member removed", metadata: ["member": "\(id)"])
 
-        case .transferLeader(let name):
+        case .transferLeader(let name, let actor):
             let id = MemberID.raftID(name)
             guard status.voters.contains(id) else { throw ServiceError.notFound("'\(name)' is not a voting member") }
+            // Written before the transfer, while this node still leads.
+            try await auditMembership("cluster.leader_transfer", name, by: actor, at: now)
             driver.transferLeadership(to: id)
             logger.info("leadership transfer requested", metadata: ["to": "\(name)"])
         }
         return reply
+    }
+
+    /// The audit line of a membership change, after the change itself (a Raft configuration
+    /// change carries no actor). A change whose line cannot be written is answered as such.
+    private func auditMembership(_ action: String, _ member: String, by actor: Actor, at now: Int64) async throws {
+        var ignored = WriteReply()
+        do { _ = try await submit(.auditMembership(action: action, member: member, at: now, by: actor), into: &ignored) } catch {
+            logger.critical("a membership change was made but its audit line was not written", metadata: ["action": "\(action)", "member": "\(member)"])
+            throw ServiceError.unavailable("the change to '\(member)' was made, but its audit line could not be written: \(error)")
+        }
     }
 
     func submit(_ command: Command, into reply: inout WriteReply) async throws -> CommandOutcome {

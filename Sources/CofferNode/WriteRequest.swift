@@ -19,10 +19,10 @@ public enum WriteRequest: Codable, Sendable {
     case approveToken(id: String, actor: Actor)
     case setTokenApprovals(Int, actor: Actor)
     case setMaxTokenTTL(seconds: Int64?, actor: Actor)
-    case addMember(MemberRecord)
-    case promoteMember(id: String)
-    case removeMember(id: String)
-    case transferLeader(to: String)
+    case addMember(MemberRecord, actor: Actor)
+    case promoteMember(id: String, actor: Actor)
+    case removeMember(id: String, actor: Actor)
+    case transferLeader(to: String, actor: Actor)
 }
 
 public enum ValueSpec: Codable, Sendable {

@@ -6,7 +6,7 @@ extension Command: BinaryRecord {
     private enum Tag: UInt8 {
         case createSecret = 1, rotateSecrets, rollbackSecrets, deleteSecret, createToken, revokeToken, bootstrapTokens,
              setMember, removeMember, initialize, approveToken, setTokenApprovals, createSecretWithHosts, setSecretHosts,
-             setMaxTokenTTL, reportLeak
+             setMaxTokenTTL, reportLeak, auditMembership
     }
 
     public func write(to writer: inout ByteWriter) {
@@ -41,6 +41,12 @@ extension Command: BinaryRecord {
             writer.write(tag.rawValue)
             writer.write(string: id)
             writer.write(list: items)
+            writer.write(at)
+            by.write(to: &writer)
+        case .auditMembership(let action, let member, let at, let by):
+            writer.write(Tag.auditMembership.rawValue)
+            writer.write(string: action)
+            writer.write(string: member)
             writer.write(at)
             by.write(to: &writer)
         case .reportLeak(let id, let items, let reason, let revokeTokens, let at, let by):
@@ -105,6 +111,9 @@ extension Command: BinaryRecord {
         case .setSecretHosts:
             self = .setSecretHosts(name: try reader.readText(), hosts: try reader.readTexts(), at: try reader.readInt64(),
                                    by: try Actor(reading: &reader))
+        case .auditMembership:
+            self = .auditMembership(action: try reader.readText(), member: try reader.readText(), at: try reader.readInt64(),
+                                    by: try Actor(reading: &reader))
         case .reportLeak:
             self = .reportLeak(id: try reader.readText(), items: try reader.readList(of: RotationItem.self), reason: try reader.readText(),
                                revokeTokens: try reader.readTexts(), at: try reader.readInt64(), by: try Actor(reading: &reader))

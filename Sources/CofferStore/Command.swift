@@ -38,6 +38,11 @@ public enum Command: Codable, Sendable, Equatable {
     /// Records where a cluster member listens (before it joins, or when it moves).
     case setMember(MemberRecord)
     case removeMember(id: String)
+    /// An audit line for a change of membership or leadership (made by a Raft configuration
+    /// change, which carries no actor or time): `action` is one of `membershipActions`.
+    case auditMembership(action: String, member: String, at: Int64, by: Actor)
+
+    public static let membershipActions = ["cluster.member_add", "cluster.member_promote", "cluster.member_remove", "cluster.leader_transfer"]
 }
 
 /// A cluster member's addresses, replicated so every node can reach every other.
@@ -101,6 +106,8 @@ public enum Rejection: Error, Sendable, Equatable, Codable, CustomStringConverti
 
 /// What an applied command did.
 public enum CommandOutcome: Sendable, Equatable {
+    /// An entry that only adds to the audit trail.
+    case audited
     case secretCreated(SecretRecord)
     case secretsRotated([SecretRecord])
     case secretDeleted(String)

@@ -174,6 +174,13 @@ public final class Keyspace: @unchecked Sendable {
         case .removeMember(let id):
             try txn.delete(Table.members, Array(id.utf8))
             return .success(.memberRemoved(id))
+
+        case .auditMembership(let action, let member, let at, let by):
+            guard Command.membershipActions.contains(action), (1...64).contains(member.count) else {
+                return .failure(.invalidRequest("not a membership audit line: \(action) \(member)"))
+            }
+            try audit(index, 0, at, by, action, member, version: nil, rotationID: nil, in: txn)
+            return .success(.audited)
         }
     }
 

@@ -39,6 +39,7 @@ struct BinaryRecordTests {
             .bootstrapTokens([token, token]),
             .setMember(member),
             .removeMember(id: "node4"),
+            .auditMembership(action: "cluster.member_add", member: "node4", at: 7, by: admin),
             .createToken(approved),
             .createToken(waiting),
             .initialize(tokens: [token, approved], tokenApprovals: 2),
@@ -86,7 +87,7 @@ struct BinaryRecordTests {
 
     @Test func unknownTagsBadTextAndHugeLengthsAreErrors() throws {
         let delete = Self.encoded(.deleteSecret(name: "AB", at: 1, by: admin))
-        for tag: UInt8 in [0, 17, 0xFF] {
+        for tag: UInt8 in [0, 18, 0xFF] {
             #expect(throws: DecodingFailure.invalid("command tag")) { try Self.decoded([tag] + delete.dropFirst()) }
         }
         var badUTF8 = delete

@@ -47,6 +47,15 @@ extension EndToEnd {
             let bad = try deployment.cli(["cluster", "promote", "node9"])
             #expect(bad.status == 1)
             #expect(bad.stderr.contains("not a learner"))
+            // Each change is in the audit trail, with who asked for it, in the order made.
+            let trail = try deployment.cli(["audit", "--json"]).text
+            let lines = ((try JSONSerialization.jsonObject(with: Data(trail.utf8)) as? [String: Any])?["events"] as? [[String: Any]] ?? [])
+                .filter { ($0["action"] as? String)?.hasPrefix("cluster.") == true }
+                .map { "\($0["action"] ?? "") \($0["target"] ?? "") \($0["actor"] ?? "")" }
+            #expect(lines.filter { !$0.hasPrefix("cluster.leader_transfer") }
+                    == ["cluster.member_add node4 dev-admin", "cluster.member_promote node4 dev-admin", "cluster.member_remove node2 dev-admin"],
+                    "\(lines)")
+            #expect(try deployment.cli(["audit", "verify"]).status == 0, "the chain follows on every member, node2's removal included")
         }
     }
 }
