@@ -89,7 +89,7 @@ struct UsageRoute {
         for line in lines {
             let group = Group(node: line.node, version: line.key.version, tokenID: line.key.tokenID, client: line.key.client,
                               outcome: line.key.outcome)
-            if groups[group] == nil { groups[group] = line.tally } else { groups[group]!.add(line.tally) }
+            groups.add(line.tally, at: group)
         }
         let byID = Dictionary(tokens.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return groups.map { group, tally in

@@ -46,9 +46,9 @@ extension Node {
         let status = self.status
         let peerLink = currentLink
         var members: [MemberStatus] = []
-        for member in self.members {
+        let configured = Set(configurationMembers)
+        for member in self.members where configured.contains(member.id) {
             let id = MemberID.raftID(member.id)
-            guard status.voters.contains(id) || status.learners.contains(id) else { continue }
             var entry = MemberStatus(id: member.id, apiAddress: member.apiAddress, peerAddress: member.peerAddress,
                                      membership: status.voters.contains(id) ? "voter" : "learner", reachable: false)
             var reported: LocalStatus?

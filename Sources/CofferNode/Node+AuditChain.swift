@@ -36,11 +36,7 @@ extension Node {
     /// rewritten whole.
     public func checkAuditChains() async -> ChainReport {
         var report = ChainReport()
-        let status = self.status
-        var everyone = members.map(\.id).filter { id in
-            let raft = MemberID.raftID(id)
-            return status.voters.contains(raft) || status.learners.contains(raft)
-        }
+        var everyone = configurationMembers
         if !everyone.contains(config.nodeID) { everyone.insert(config.nodeID, at: 0) }
         let checks = await ask(everyone, ChainQuery(linkAtOrBefore: nil))
         for member in everyone {
@@ -83,20 +79,8 @@ extension Node {
     /// Each member's answer (this node answers itself), asked at once; nil for those that did not answer.
     private func ask(_ targets: [String], _ query: ChainQuery) async -> [String: [UInt8]] {
         guard let payload = try? JSONEncoder().encode(query).byteArray else { return [:] }
-        let peerLink = currentLink
-        let own = config.nodeID
-        return await withTaskGroup(of: (String, [UInt8]?).self) { group in
-            for member in targets {
-                group.addTask {
-                    if member == own { return (member, self.answerChain(query)) }
-                    guard let peerLink, let answer = try? await peerLink.call(.auditChain, payload, to: member, timeout: .seconds(5)),
-                          !answer.isEmpty else { return (member, nil) }
-                    return (member, answer)
-                }
-            }
-            var answers: [String: [UInt8]] = [:]
-            for await (member, answer) in group { answers[member] = answer }
-            return answers
-        }
+        var answers = await askPeers(targets.filter { $0 != config.nodeID }, .auditChain, payload, timeout: .seconds(5))
+        if targets.contains(config.nodeID) { answers[config.nodeID] = answerChain(query) }
+        return answers
     }
 }

@@ -57,26 +57,12 @@ extension Node {
         report.lines = own.lines
         if own.truncated { report.truncated.append(config.nodeID) }
         if !own.trailOn { report.trailOff.append(config.nodeID) }
-        let status = self.status
-        let others = members.filter { member in
-            let id = MemberID.raftID(member.id)
-            return member.id != config.nodeID && (status.voters.contains(id) || status.learners.contains(id))
-        }.map(\.id)
+        let others = configurationMembers.filter { $0 != config.nodeID }
         guard !others.isEmpty else { return report }
         let query = try JSONEncoder().encode(UsageQuery(name: name, sinceMinute: sinceMinute)).byteArray
-        let peerLink = currentLink
-        let answers = await withTaskGroup(of: (String, UsageAnswer?).self) { group in
-            for member in others {
-                group.addTask {
-                    guard let peerLink, let bytes = try? await peerLink.call(.usage, query, to: member, timeout: .seconds(2)) else {
-                        return (member, nil)
-                    }
-                    return (member, try? JSONDecoder().decode(UsageAnswer.self, from: Data(bytes)))
-                }
-            }
-            var answers: [(String, UsageAnswer?)] = []
-            for await answer in group { answers.append(answer) }
-            return answers.sorted { $0.0 < $1.0 }
+        let replies = await askPeers(others, .usage, query, timeout: .seconds(2))
+        let answers = others.map { member in
+            (member, replies[member].flatMap { try? JSONDecoder().decode(UsageAnswer.self, from: Data($0)) })
         }
         for (member, answer) in answers {
             guard let answer else {
@@ -107,12 +93,8 @@ extension Node {
         for line in lines.prefix(Self.usageLinesRead) {
             let key = UsageKey(name: line.key.name, minute: 0, version: line.key.version, tokenID: line.key.tokenID,
                                client: line.key.client, outcome: line.key.outcome)
-            if merged[key] == nil {
-                merged[key] = line.tally
-                order.append(key)
-            } else {
-                merged[key]!.add(line.tally)
-            }
+            if merged[key] == nil { order.append(key) }
+            merged.add(line.tally, at: key)
         }
         let kept = order.prefix(Self.usageLinesPerMember).map { key in
             let tally = merged[key]!

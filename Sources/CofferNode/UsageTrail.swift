@@ -65,7 +65,7 @@ public final class UsageTrail: Sendable {
             for secret in secrets {
                 let key = UsageKey(name: secret.name.lowercased(), minute: minute, version: secret.version, tokenID: token,
                                    client: client, outcome: outcome)
-                if pending[key] == nil { pending[key] = once } else { pending[key]!.add(once) }
+                pending.add(once, at: key)
             }
         }
     }
@@ -104,7 +104,7 @@ public final class UsageTrail: Sendable {
                 // Kept for the next second, unless that would let memory grow without bound.
                 let kept = pending.withLock { pending in
                     guard pending.count + lines.count <= Self.maxPendingLines else { return false }
-                    for (key, tally) in lines { if pending[key] == nil { pending[key] = tally } else { pending[key]!.add(tally) } }
+                    for (key, tally) in lines { pending.add(tally, at: key) }
                     return true
                 }
                 logger.error("cannot write the usage trail", metadata: ["lines": "\(lines.count)", "kept": "\(kept)", "error": "\(error)"])
@@ -128,7 +128,7 @@ public final class UsageTrail: Sendable {
             for line in try store.lines(of: folded, sinceMinute: sinceMinute, limit: limit) { merged[line.key] = line.tally }
             pending.withLock { pending in
                 for (key, tally) in pending where key.name == folded && key.minute >= sinceMinute {
-                    if merged[key] == nil { merged[key] = tally } else { merged[key]!.add(tally) }
+                    merged.add(tally, at: key)
                 }
             }
         }

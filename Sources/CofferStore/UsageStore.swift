@@ -61,6 +61,13 @@ public struct UsageTally: Sendable, Equatable, Codable {
     }
 }
 
+extension Dictionary where Value == UsageTally {
+    /// Adds `tally` to the one kept under `key`, or keeps it there.
+    public mutating func add(_ tally: UsageTally, at key: Key) {
+        if self[key] == nil { self[key] = tally } else { self[key]!.add(tally) }
+    }
+}
+
 /// A node's usage trail on disk: an LMDB environment of its own beside the keyspace, never
 /// replicated (renders are far too many for the log). Lines are kept by secret, for the
 /// questions asked of them, and indexed by minute, so the oldest go first. Commits are not
