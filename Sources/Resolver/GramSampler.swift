@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finds candidate occurrences of patterns at least `minimumLength` long by looking at the
+/// text only every `stride` bytes (the sampled q-gram method of Wu–Manber's family).
+///
+/// Every occurrence at `s` covers exactly one sampled position `t` in `s ..< s + stride`,
+/// and the gram there is the pattern's gram at offset `t - s` (which ends within the
+/// pattern, since `stride - 1 + gramLength == minimumLength`). So each pattern registers its
+/// grams at offsets `0 ..< stride`; a sampled gram that hits the bit filter is looked up in
+/// buckets of (pattern, offset) and each candidate is compared in full. Nothing here keeps a
+/// gram itself: the filter holds bits of its hash, the buckets indexes into the patterns.
+final class GramSampler: @unchecked Sendable {
+    let gramLength: Int
+    let stride: Int
+    /// The longest pattern this sampler owns: how far past a sampled position a match may end.
+    let maximumLength: Int
+    private let filter: UnsafeMutableBufferPointer<UInt64>
+    private let filterShift: UInt64
+    /// Bucket `b`'s entries are `entries[heads[b] ..< heads[b + 1]]`.
+    private let heads: UnsafeMutableBufferPointer<UInt32>
+    private let bucketShift: UInt64
+    /// Pattern index in the high 24 bits, the gram's offset in the pattern in the low 8.
+    private let entries: UnsafeMutableBufferPointer<UInt32>
+
+    private static let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// `patterns` indexes into `store`; each is at least `gramLength + stride - 1` long.
+    init(gramLength: Int, stride: Int, patterns: [Int], store: ScanPatterns) {
+        precondition(gramLength == 4 || gramLength == 8)
+        precondition(store.count < 1 << 24 && stride <= 255)
+        self.gramLength = gramLength
+        self.stride = stride
+        maximumLength = patterns.map { store.lengths[$0] }.max() ?? 0
+
+        var keyed: [(hash: UInt64, entry: UInt32)] = []
+        keyed.reserveCapacity(patterns.count * stride)
+        for pattern in patterns {
+            precondition(store.lengths[pattern] >= gramLength + stride - 1)
+            let start = store.base + store.starts[pattern]
+            for offset in 0..<stride {
+                let hash = Self.hash(Self.gram(at: start + offset, length: gramLength))
+                keyed.append((hash, UInt32(pattern) << 8 | UInt32(offset)))
+            }
+        }
+        let bucketBits = Self.bits(atLeast: keyed.count, minimum: 4, maximum: 24)
+        let filterBits = Self.bits(atLeast: keyed.count * 16, minimum: 12, maximum: 26)
+        bucketShift = UInt64(64 - bucketBits)
+        filterShift = UInt64(64 - filterBits)
+
+        filter = .allocate(capacity: 1 << (filterBits - 6))
+        filter.initialize(repeating: 0)
+        heads = .allocate(capacity: (1 << bucketBits) + 1)
+        heads.initialize(repeating: 0)
+        entries = .allocate(capacity: max(keyed.count, 1))
+        entries.initialize(repeating: 0)
+        for (hash, _) in keyed {
+            let bit = hash >> filterShift
+            filter[Int(bit >> 6)] |= 1 << (bit & 63)
+            heads[Int(hash >> bucketShift) + 1] += 1
+        }
+        for bucket in 1..<heads.count { heads[bucket] += heads[bucket - 1] }
+        var filled = Array(heads.dropLast())
+        for (hash, entry) in keyed {
+            let bucket = Int(hash >> bucketShift)
+            entries[Int(filled[bucket])] = entry
+            filled[bucket] += 1
+        }
+    }
+
+    deinit {
+        filter.deallocate()
+        heads.deallocate()
+        entries.deallocate()
+    }
+
+    /// Checks the sampled positions from `next` (a multiple of `stride`) through `last`, in
+    /// text that holds bytes `textStart ..< textEnd` at `text`, and appends each occurrence
+    /// found as (offset, pattern). Returns the next position to sample.
+    ///
+    /// The caller keeps `stride - 1` bytes before `next` in the text, and passes a `last` no
+    /// later than `textEnd - gramLength`.
+    func sample(_ text: UnsafeRawPointer, textStart: UInt64, textEnd: UInt64, from next: UInt64, through last: UInt64,
+                patterns: ScanPatterns, into found: inout [(offset: UInt64, pattern: Int)]) -> UInt64 {
+        var position = next
+        let filter = UnsafePointer(self.filter.baseAddress!)
+        let shift = filterShift
+        let step = UInt64(stride)
+        let eight = gramLength == 8
+        while position <= last {
+            let at = text + Int(position - textStart)
+            let hash = Self.hash(eight ? at.loadUnaligned(as: UInt64.self) : UInt64(at.loadUnaligned(as: UInt32.self)))
+            let bit = hash >> shift
+            if filter[Int(bit >> 6)] & (1 << (bit & 63)) != 0 {
+                candidates(at: position, hash: hash, text, textStart: textStart, textEnd: textEnd, patterns: patterns, into: &found)
+            }
+            position += step
+        }
+        return position
+    }
+
+    private func candidates(at position: UInt64, hash: UInt64, _ text: UnsafeRawPointer, textStart: UInt64, textEnd: UInt64,
+                            patterns: ScanPatterns, into found: inout [(offset: UInt64, pattern: Int)]) {
+        let bucket = Int(hash >> bucketShift)
+        for index in Int(heads[bucket])..<Int(heads[bucket + 1]) {
+            let entry = entries[index]
+            let pattern = Int(entry >> 8), offset = UInt64(entry & 0xFF)
+            guard position >= offset else { continue }
+            let start = position - offset
+            let length = patterns.lengths[pattern]
+            guard start >= textStart, start + UInt64(length) <= textEnd else { continue }
+            if memcmp(text + Int(start - textStart), patterns.base + patterns.starts[pattern], length) == 0 {
+                found.append((start, pattern))
+            }
+        }
+    }
+
+    private static func gram(at pointer: UnsafeRawPointer, length: Int) -> UInt64 {
+        length == 8 ? pointer.loadUnaligned(as: UInt64.self) : UInt64(pointer.loadUnaligned(as: UInt32.self))
+    }
+
+    @inline(__always)
+    private static func hash(_ gram: UInt64) -> UInt64 { gram &* multiplier }
+
+    private static func bits(atLeast count: Int, minimum: Int, maximum: Int) -> Int {
+        var bits = minimum
+        while bits < maximum, 1 << bits < count { bits += 1 }
+        return bits
+    }
+}
