@@ -25,6 +25,13 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        .executableTarget(
+            name: "scan-bench",
+            dependencies: [
+                .product(name: "Resolver", package: mainPackage),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // The hand-written C one-pass resolver the bar is set against.
         .target(name: "CPeer", cSettings: [.unsafeFlags(["-O2"])]),
     ]

@@ -111,19 +111,41 @@ public final class ScanStream {
         waiting += found
         waiting.sort { $0.offset != $1.offset ? $0.offset < $1.offset : $0.pattern < $1.pattern }
         let ready = final ? waiting.count : waiting.partitioningIndex { $0.offset >= keep }
-        for (offset, pattern) in waiting[..<ready] {
+        var group = 0
+        while group < ready {
+            let offset = waiting[group].offset
+            var end = group
+            while end < ready, waiting[end].offset == offset { end += 1 }
             countLines(to: offset)
-            for owner in scanner.patterns.owners[pattern] {
-                total += 1
-                guard findings.count < maximumFindings else { continue }
-                findings.append(ScanFinding(offset: offset, line: lineFeeds + 1, column: offset - lineStart + 1,
-                                            length: scanner.patterns.lengths[pattern], subject: Int(owner.subject),
-                                            encoding: owner.encoding))
-            }
+            report(at: offset, patterns: waiting[group..<end].map(\.pattern))
+            group = end
         }
         waiting.removeFirst(ready)
         if !scanner.samplers.isEmpty { countLines(to: keep) }
         keepFrom = keep
+    }
+
+    /// One finding per subject whose value starts at `offset`: the longest form found there
+    /// (a value ending in a backslash is also a prefix of its json form; that is one occurrence).
+    private func report(at offset: UInt64, patterns: [Int]) {
+        var longest: [(subject: Int32, encoding: ScanEncoding, length: Int)] = []
+        for pattern in patterns {
+            let length = scanner.patterns.lengths[pattern]
+            for owner in scanner.patterns.owners[pattern] {
+                if let kept = longest.firstIndex(where: { $0.subject == owner.subject }) {
+                    if longest[kept].length < length { longest[kept] = (owner.subject, owner.encoding, length) }
+                } else {
+                    longest.append((owner.subject, owner.encoding, length))
+                }
+            }
+        }
+        longest.sort { $0.subject < $1.subject }
+        for found in longest {
+            total += 1
+            guard findings.count < maximumFindings else { continue }
+            findings.append(ScanFinding(offset: offset, line: lineFeeds + 1, column: offset - lineStart + 1, length: found.length,
+                                        subject: Int(found.subject), encoding: found.encoding))
+        }
     }
 
     private func countLines(to offset: UInt64) {

@@ -57,6 +57,13 @@ struct ValueScannerTests {
         #expect(scanner.subjects[found[0].subject].state == .compromised)
     }
 
+    @Test func aValueThatIsAPrefixOfItsJSONFormIsOneFinding() throws {
+        let scanner = try Self.scanner([("Key", Array(#"abcdefgh\"#.utf8))])
+        let found = scanner.findings(in: Array(#"{"k": "abcdefgh\\"} abcdefgh\ "#.utf8))
+        #expect(found.map(\.encoding) == [.json, .raw])
+        #expect(found.map(\.offset) == [7, 20])
+    }
+
     @Test func aStreamCountsEveryFindingButKeepsOnlyTheFirst() throws {
         let scanner = try Self.scanner([("Key", Array("0123456789abcdef".utf8))])
         let stream = scanner.makeStream(maximumFindings: 3)
@@ -128,11 +135,21 @@ struct ValueScannerTests {
                 for start in 0...(text.count - form.bytes.count)
                 where text[start] == form.bytes[0] && text[start..<start + form.bytes.count].elementsEqual(form.bytes) {
                     expected.append(ScanFindingKey(offset: start, subject: form.subject, encoding: form.encoding,
-                                                   line: lines[start], column: start - lineStarts[start] + 1))
+                                                   line: lines[start], column: start - lineStarts[start] + 1,
+                                                   length: form.bytes.count))
                 }
             }
+            // One finding per (offset, subject): the longest form there.
+            var longest: [Int: ScanFindingKey] = [:]
+            for key in expected {
+                let slot = key.offset &* 1_000 + key.subject
+                if let kept = longest[slot], kept.length >= key.length { continue }
+                longest[slot] = key
+            }
+            expected = Array(longest.values)
             let actual = found.map {
-                ScanFindingKey(offset: Int($0.offset), subject: $0.subject, encoding: $0.encoding, line: Int($0.line), column: Int($0.column))
+                ScanFindingKey(offset: Int($0.offset), subject: $0.subject, encoding: $0.encoding, line: Int($0.line),
+                               column: Int($0.column), length: $0.length)
             }
             #expect(actual.sorted() == expected.sorted(), "round \(round), seed \(seed)")
             #expect(zip(actual, actual.dropFirst()).allSatisfy { $0.offset <= $1.offset }, "findings come by offset")
@@ -152,6 +169,7 @@ private struct ScanFindingKey: Comparable {
     let encoding: ScanEncoding
     let line: Int
     let column: Int
+    let length: Int
 
     static func < (a: ScanFindingKey, b: ScanFindingKey) -> Bool {
         (a.offset, a.subject, a.encoding.rawValue) < (b.offset, b.subject, b.encoding.rawValue)
