@@ -37,6 +37,7 @@ public struct APIServer {
         ClusterRoutes(node: node, auth: auth).add(to: router)
         RotationRoutes(node: node, auth: auth).add(to: router)
         TemplateCheckRoute(node: node, auth: auth).add(to: router)
+        ScanRoute(node: node, auth: auth).add(to: router)
         ConsoleRoutes(assets: ConsoleAssets.load(logger: logger)).add(to: router)
         router.get("/healthz") { _, _ in
             try JSONBody.response(["status": "ok", "node": node.config.nodeID])

@@ -97,6 +97,28 @@ public final class CofferClient: Sendable {
     public func send(
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json"
     ) async throws -> ClientResponse {
+        try await send(method, path, contentType: contentType, body: body.map { body in { .bytes(ByteBuffer(bytes: body)) } })
+    }
+
+    /// Sends the file at `path` as the body, read in pieces as it goes (never whole in memory);
+    /// each address tried reads the file afresh.
+    public func send(_ method: HTTPMethod, _ path: String, file: String, contentType: String) async throws -> ClientResponse {
+        let length: Int
+        do {
+            length = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+        } catch {
+            throw ClientError.setup("cannot read '\(file)'")
+        }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw ClientError.setup("cannot read '\(file)'") }
+        return try await send(method, path, contentType: contentType) {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw ClientError.setup("cannot read '\(file)'") }
+            return .stream(FilePieces(handle: handle), length: .known(Int64(length)))
+        }
+    }
+
+    private func send(
+        _ method: HTTPMethod, _ path: String, contentType: String, body: (() throws -> HTTPClientRequest.Body)?
+    ) async throws -> ClientResponse {
         var failures: [String] = []
         for address in settings.addresses {
             var request = HTTPClientRequest(url: address + path)
@@ -104,7 +126,7 @@ public final class CofferClient: Sendable {
             if let token = settings.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
             if let body {
                 request.headers.add(name: "Content-Type", value: contentType)
-                request.body = .bytes(ByteBuffer(bytes: body))
+                request.body = try body()
             }
             do {
                 let response = try await http.execute(request, timeout: .seconds(75))
@@ -129,4 +151,24 @@ public final class CofferClient: Sendable {
         guard let error = error as? HTTPClientError else { return false }
         return error == .readTimeout || error == .remoteConnectionClosed || error == .deadlineExceeded
     }
+}
+
+/// A file's bytes in pieces of 1 MiB, for a request body.
+struct FilePieces: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let handle: FileHandle
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: FileHandle
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty else {
+                try? handle.close()
+                return nil
+            }
+            return ByteBuffer(bytes: piece)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
 }

@@ -22,6 +22,7 @@ public final class Node: Sendable {
     let rotationIDs = RotationIDs()
     private let tokenCache = TokenCache()
     private let renderTables = RenderTables()
+    let valueScanners = ValueScanners()
     /// The host lists of the secrets that have one, kept current as commands apply.
     let secretHosts: Locked<SecretHosts>
     /// Who rendered what: counted here, kept beside the keyspace, never replicated.
@@ -85,6 +86,7 @@ public final class Node: Sendable {
                     if let fresh = try? Self.addressBook(config: config, keyspace: keyspace) { book.withLock { $0 = fresh } }
                 }
             },
+            termEntry: { [nodeID = config.nodeID] term in .auditTerm(term: term, leader: nodeID, at: Self.now()) },
             logger: logger)
     }
 
@@ -318,6 +320,10 @@ public final class Node: Sendable {
             reply.index = try await changeMembership(.removeNode(raftID))
             try await auditMembership("cluster.member_remove", id, by: actor, at: now)
             logger.info("member removed", metadata: ["member": "\(id)"])
+
+        case .auditScan(let scan, let actor):
+            _ = try await submit(.auditScan(source: scan.source, bytes: scan.bytes, findings: scan.findings, found: scan.found,
+                                            at: now, by: actor), into: &reply)
 
         case .transferLeader(let name, let actor):
             let id = MemberID.raftID(name)

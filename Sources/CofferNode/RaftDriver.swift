@@ -33,6 +33,10 @@ public final class RaftDriver: @unchecked Sendable {
     private let storage: LMDBRaftStorage
     private let send: @Sendable (NodeID, [UInt8]) -> Void
     private let onApplied: @Sendable ([AppliedCommand], Bool) -> Void
+    /// The command a new leader proposes first in its term (its audit line).
+    private let termEntry: (@Sendable (UInt64) -> Command)?
+    /// The last term this node proposed `termEntry` for.
+    private var announcedTerm: UInt64 = 0
     private let logger: Logger
 
     // Everything below is touched only on the driver thread, except `inbox`, `stopping` and the
@@ -87,8 +91,10 @@ public final class RaftDriver: @unchecked Sendable {
     public init(
         id: NodeID, keyspace: Keyspace, storage: LMDBRaftStorage, settings: Settings, seed: UInt64,
         send: @escaping @Sendable (NodeID, [UInt8]) -> Void,
-        onApplied: @escaping @Sendable ([AppliedCommand], Bool) -> Void, logger: Logger
+        onApplied: @escaping @Sendable ([AppliedCommand], Bool) -> Void,
+        termEntry: (@Sendable (_ term: UInt64) -> Command)? = nil, logger: Logger
     ) throws {
+        self.termEntry = termEntry
         self.id = id
         self.settings = settings
         self.keyspace = keyspace
@@ -259,6 +265,7 @@ public final class RaftDriver: @unchecked Sendable {
                 nextTick = clock.now + settings.tick
                 expire(now: clock.now)
             }
+            announceTerm()
             while raft.hasReady {
                 let ready = raft.ready()
                 process(ready)
@@ -271,6 +278,7 @@ public final class RaftDriver: @unchecked Sendable {
     /// Proposes the writes that arrived together as one append (group commit): they share one
     /// Ready, so one disk commit and one message per follower.
     private func propose(_ batch: inout [(ProposalID, [UInt8], Pending<AppliedCommand>)]) {
+        announceTerm()
         guard !batch.isEmpty else { return }
         defer { batch.removeAll(keepingCapacity: true) }
         do {
@@ -283,6 +291,15 @@ public final class RaftDriver: @unchecked Sendable {
         } catch {
             for (_, _, pending) in batch { pending.fail(CommandLogError.dropped) }
         }
+    }
+
+    /// A leader new to its term proposes the term's entry before any other: so the trail of
+    /// every member names each leader, in the log's order. A proposal lost to a leader change
+    /// leaves that term without a line; the next leader writes its own.
+    private func announceTerm() {
+        guard raft.role == .leader, raft.term > announcedTerm, let termEntry else { return }
+        announcedTerm = raft.term
+        try? raft.propose(CommandEntry.encode(termEntry(raft.term), id: ProposalID.make().bytes))
     }
 
     /// One ReadIndex for every read that arrived in this loop: they all started before it, so

@@ -23,6 +23,24 @@ public enum WriteRequest: Codable, Sendable {
     case promoteMember(id: String, actor: Actor)
     case removeMember(id: String, actor: Actor)
     case transferLeader(to: String, actor: Actor)
+    /// The audit line of a scan for leaked values.
+    case auditScan(ScanAudit, actor: Actor)
+}
+
+/// What a scan's audit line says: what was scanned, how much, and what was found.
+public struct ScanAudit: Codable, Sendable {
+    public let source: String
+    public let bytes: UInt64
+    public let findings: UInt64
+    /// The versions found, as "NAME vN", at most `Command.maxScanFound`.
+    public let found: [String]
+
+    public init(source: String, bytes: UInt64, findings: UInt64, found: [String]) {
+        self.source = source
+        self.bytes = bytes
+        self.findings = findings
+        self.found = found
+    }
 }
 
 public enum ValueSpec: Codable, Sendable {

@@ -6,7 +6,7 @@ extension Command: BinaryRecord {
     private enum Tag: UInt8 {
         case createSecret = 1, rotateSecrets, rollbackSecrets, deleteSecret, createToken, revokeToken, bootstrapTokens,
              setMember, removeMember, initialize, approveToken, setTokenApprovals, createSecretWithHosts, setSecretHosts,
-             setMaxTokenTTL, reportLeak, auditMembership
+             setMaxTokenTTL, reportLeak, auditMembership, auditScan, auditTerm
     }
 
     public func write(to writer: inout ByteWriter) {
@@ -49,6 +49,19 @@ extension Command: BinaryRecord {
             writer.write(string: member)
             writer.write(at)
             by.write(to: &writer)
+        case .auditScan(let source, let bytes, let findings, let found, let at, let by):
+            writer.write(Tag.auditScan.rawValue)
+            writer.write(string: source)
+            writer.write(bytes)
+            writer.write(findings)
+            writer.write(texts: found)
+            writer.write(at)
+            by.write(to: &writer)
+        case .auditTerm(let term, let leader, let at):
+            writer.write(Tag.auditTerm.rawValue)
+            writer.write(term)
+            writer.write(string: leader)
+            writer.write(at)
         case .reportLeak(let id, let items, let reason, let revokeTokens, let at, let by):
             writer.write(Tag.reportLeak.rawValue)
             writer.write(string: id)
@@ -114,6 +127,11 @@ extension Command: BinaryRecord {
         case .auditMembership:
             self = .auditMembership(action: try reader.readText(), member: try reader.readText(), at: try reader.readInt64(),
                                     by: try Actor(reading: &reader))
+        case .auditScan:
+            self = .auditScan(source: try reader.readText(), bytes: try reader.readUInt64(), findings: try reader.readUInt64(),
+                              found: try reader.readTexts(), at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .auditTerm:
+            self = .auditTerm(term: try reader.readUInt64(), leader: try reader.readText(), at: try reader.readInt64())
         case .reportLeak:
             self = .reportLeak(id: try reader.readText(), items: try reader.readList(of: RotationItem.self), reason: try reader.readText(),
                                revokeTokens: try reader.readTexts(), at: try reader.readInt64(), by: try Actor(reading: &reader))

@@ -41,7 +41,15 @@ public enum Command: Codable, Sendable, Equatable {
     /// An audit line for a change of membership or leadership (made by a Raft configuration
     /// change, which carries no actor or time): `action` is one of `membershipActions`.
     case auditMembership(action: String, member: String, at: Int64, by: Actor)
+    /// The audit line of a scan for leaked values: what was scanned (`source`, a label the
+    /// caller gave), how many bytes, how many findings, and which versions were found
+    /// (`found`, as "NAME vN", at most `maxScanFound`).
+    case auditScan(source: String, bytes: UInt64, findings: UInt64, found: [String], at: Int64, by: Actor)
+    /// The line a new leader writes for its term, as its first proposal, so every member's
+    /// trail shows who led when.
+    case auditTerm(term: UInt64, leader: String, at: Int64)
 
+    public static let maxScanFound = 32
     public static let membershipActions = ["cluster.member_add", "cluster.member_promote", "cluster.member_remove", "cluster.leader_transfer"]
 }
 

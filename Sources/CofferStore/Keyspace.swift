@@ -181,6 +181,20 @@ public final class Keyspace: @unchecked Sendable {
             }
             try audit(index, 0, at, by, action, member, version: nil, rotationID: nil, in: txn)
             return .success(.audited)
+
+        case .auditScan(let source, let bytes, let findings, let found, let at, let by):
+            guard (1...128).contains(source.utf8.count), found.count <= Command.maxScanFound,
+                  found.allSatisfy({ (1...160).contains($0.utf8.count) }) else {
+                return .failure(.invalidRequest("not a scan's audit line"))
+            }
+            let summary = "\(source): \(bytes) bytes, \(findings) findings" + (found.isEmpty ? "" : " (" + found.joined(separator: ", ") + ")")
+            try audit(index, 0, at, by, "scan", summary, version: nil, rotationID: nil, in: txn)
+            return .success(.audited)
+
+        case .auditTerm(let term, let leader, let at):
+            guard (1...64).contains(leader.utf8.count) else { return .failure(.invalidRequest("not a term's audit line")) }
+            try audit(index, 0, at, .system, "cluster.leader", "\(leader) leads term \(term)", version: nil, rotationID: nil, in: txn)
+            return .success(.audited)
         }
     }
 
@@ -320,7 +334,6 @@ public final class Keyspace: @unchecked Sendable {
         }
     }
 
-    /// The sealed value of one version, if it is still kept.
     /// The versions of the secret `name` whose sealed values are still kept, oldest first.
     public func keptVersions(named name: String) throws -> [UInt64] {
         try environment.read { txn in
@@ -329,6 +342,7 @@ public final class Keyspace: @unchecked Sendable {
         }
     }
 
+    /// The sealed value of one version, if it is still kept.
     public func sealedValue(named name: String, version: UInt64) throws -> SealedValue? {
         try environment.read { txn in
             try txn.get(Table.secretRows, SecretRows.value(name, version)).map { bytes in

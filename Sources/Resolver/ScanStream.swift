@@ -17,6 +17,8 @@ public final class ScanStream {
 
     private let scanner: ValueScanner
     private let maximumFindings: Int
+    /// Per subject, whether it is reported (nil: all are).
+    private let reported: [Bool]?
     private var buffer: UnsafeMutableRawBufferPointer
     /// The text's offset of `buffer[0]`, and how many bytes the buffer holds.
     private var bufferStart: UInt64 = 0
@@ -35,9 +37,10 @@ public final class ScanStream {
     private var total = 0
     private var finished = false
 
-    init(scanner: ValueScanner, maximumFindings: Int) {
+    init(scanner: ValueScanner, maximumFindings: Int, reported: [Bool]?) {
         self.scanner = scanner
         self.maximumFindings = maximumFindings
+        self.reported = reported
         nexts = Array(repeating: 0, count: scanner.samplers.count)
         let longest = scanner.samplers.map(\.maximumLength).max() ?? 0
         buffer = .allocate(byteCount: max(1 << 20, 2 * longest + (64 << 10)), alignment: 16)
@@ -131,7 +134,7 @@ public final class ScanStream {
         var longest: [(subject: Int32, encoding: ScanEncoding, length: Int)] = []
         for pattern in patterns {
             let length = scanner.patterns.lengths[pattern]
-            for owner in scanner.patterns.owners[pattern] {
+            for owner in scanner.patterns.owners[pattern] where reported?[Int(owner.subject)] ?? true {
                 if let kept = longest.firstIndex(where: { $0.subject == owner.subject }) {
                     if longest[kept].length < length { longest[kept] = (owner.subject, owner.encoding, length) }
                 } else {

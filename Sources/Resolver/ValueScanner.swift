@@ -27,9 +27,10 @@ public final class ValueScanner: Sendable {
         ].compactMap { $0 }
     }
 
-    /// A scan of one text, fed in pieces of any size.
-    public func makeStream(maximumFindings: Int = 10_000) -> ScanStream {
-        ScanStream(scanner: self, maximumFindings: maximumFindings)
+    /// A scan of one text, fed in pieces of any size, that reports the subjects `reports`
+    /// takes (all by default: a scoped caller's scan must neither list nor count the others).
+    public func makeStream(maximumFindings: Int = 10_000, reporting reports: ((ScanSubject) -> Bool)? = nil) -> ScanStream {
+        ScanStream(scanner: self, maximumFindings: maximumFindings, reported: reports.map { subjects.map($0) })
     }
 
     /// Every finding in `text`, for tests and small inputs.

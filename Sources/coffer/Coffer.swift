@@ -11,5 +11,5 @@ struct Coffer: AsyncParsableCommand {
             the command line.
             """,
         subcommands: [ServerCommand.self, DevCommand.self, SecretCommand.self, RenderCommand.self, TokenCommand.self, ClusterCommand.self,
-                      RotationCommand.self, AuditCommand.self])
+                      RotationCommand.self, AuditCommand.self, ScanCommand.self])
 }

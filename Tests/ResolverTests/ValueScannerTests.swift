@@ -75,6 +75,15 @@ struct ValueScannerTests {
         #expect(result.bytes == UInt64(line.count * 10))
     }
 
+    @Test func aStreamReportsOnlyTheSubjectsItIsGiven() throws {
+        let scanner = try Self.scanner([("Mine", Array("mine-0123456789".utf8)), ("Theirs", Array("theirs-0123456789".utf8))])
+        let stream = scanner.makeStream(reporting: { $0.name == "Mine" })
+        Array("theirs-0123456789 mine-0123456789".utf8).withUnsafeBytes { stream.feed($0) }
+        let result = stream.finish()
+        #expect(result.findings.map(\.subject) == [0])
+        #expect(result.total == 1)
+    }
+
     @Test func noValuesFindNothing() {
         let scanner = ValueScanner([])
         #expect(scanner.findings(in: Array("anything at all".utf8)).isEmpty)
