@@ -81,3 +81,30 @@ struct AuditChainTests {
 extension FixedWidthInteger {
     var bytes: [UInt8] { withUnsafeBytes(of: self) { Array($0) } }
 }
+
+@Suite("Audit lines of scans and terms")
+struct ScanAndTermLineTests {
+    @Test func aScanAndATermEachWriteOneLineOnTheChain() throws {
+        let store = try AuditChainTests.trail()
+        let results = try store.apply(
+            .auditScan(source: "app.log", bytes: 1_024, findings: 2, found: ["A v1", "B v2"], at: 30, by: admin),
+            .auditTerm(term: 3, leader: "node2", at: 31))
+        #expect(results.allSatisfy { if case .success(.audited) = $0 { true } else { false } })
+        let lines = try store.keyspace.audit().suffix(2)
+        #expect(lines.map(\.action) == ["scan", "cluster.leader"])
+        #expect(lines.map(\.target) == ["app.log: 1024 bytes, 2 findings (A v1, B v2)", "node2 leads term 3"])
+        #expect(lines.last?.actor == .system)
+        #expect(try store.keyspace.checkAuditChain().brokenAtIndex == nil)
+    }
+
+    @Test func malformedLinesAreRefusedAndWriteNothing() throws {
+        let store = try AuditChainTests.trail()
+        let before = try store.keyspace.audit().count
+        let results = try store.apply(
+            .auditScan(source: "", bytes: 1, findings: 0, found: [], at: 30, by: admin),
+            .auditScan(source: "x", bytes: 1, findings: 40, found: (0..<40).map { "S\($0) v1" }, at: 30, by: admin),
+            .auditTerm(term: 3, leader: String(repeating: "n", count: 65), at: 31))
+        #expect(results.allSatisfy { if case .failure(.invalidRequest) = $0 { true } else { false } })
+        #expect(try store.keyspace.audit().count == before)
+    }
+}

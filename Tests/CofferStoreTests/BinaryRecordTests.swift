@@ -40,6 +40,8 @@ struct BinaryRecordTests {
             .setMember(member),
             .removeMember(id: "node4"),
             .auditMembership(action: "cluster.member_add", member: "node4", at: 7, by: admin),
+            .auditScan(source: "app.log", bytes: 52_428_800, findings: 3, found: ["Key v1", "Other v4"], at: 8, by: admin),
+            .auditTerm(term: 12, leader: "node2", at: 9),
             .createToken(approved),
             .createToken(waiting),
             .initialize(tokens: [token, approved], tokenApprovals: 2),
@@ -87,7 +89,7 @@ struct BinaryRecordTests {
 
     @Test func unknownTagsBadTextAndHugeLengthsAreErrors() throws {
         let delete = Self.encoded(.deleteSecret(name: "AB", at: 1, by: admin))
-        for tag: UInt8 in [0, 18, 0xFF] {
+        for tag: UInt8 in [0, 20, 0xFF] {
             #expect(throws: DecodingFailure.invalid("command tag")) { try Self.decoded([tag] + delete.dropFirst()) }
         }
         var badUTF8 = delete
