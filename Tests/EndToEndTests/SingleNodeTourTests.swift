@@ -86,8 +86,10 @@ extension EndToEnd {
             _ = try deployment.cli(["secret", "delete", "A"])
             let audit = try deployment.cli(["audit", "--json"], tokenFile: "admin")
             let events = try #require((try JSONSerialization.jsonObject(with: Data(audit.stdout)) as? [String: Any])?["events"] as? [[String: Any]])
-            #expect(events.compactMap { $0["action"] as? String } == ["secret.create", "secret.rotate", "secret.delete"])
-            #expect(events.allSatisfy { $0["actor"] as? String == "dev-admin" })
+            // The node's term as leader first (written by the node itself), then the admin's changes.
+            #expect(events.compactMap { $0["action"] as? String } == ["cluster.leader", "secret.create", "secret.rotate", "secret.delete"])
+            #expect(events.first?["actor"] as? String == "system" && events.first?["target"] as? String == "node1 leads term 2")
+            #expect(events.dropFirst().allSatisfy { $0["actor"] as? String == "dev-admin" })
         }
     }
 }
