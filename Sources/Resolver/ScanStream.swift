@@ -32,6 +32,8 @@ public final class ScanStream {
     private var lineFeeds: UInt64 = 0
     private var lineStart: UInt64 = 0
     private var findings: [ScanFinding] = []
+    /// Per subject, where its last reported finding ends.
+    private var coveredUntil: [Int32: UInt64] = [:]
     /// Matches found but not yet reported, by offset.
     private var waiting: [(offset: UInt64, pattern: Int)] = []
     private var total = 0
@@ -129,7 +131,9 @@ public final class ScanStream {
     }
 
     /// One finding per subject whose value starts at `offset`: the longest form found there
-    /// (a value ending in a backslash is also a prefix of its json form; that is one occurrence).
+    /// (a value ending in a backslash is also a prefix of its json form; that is one
+    /// occurrence), unless an earlier finding of that subject holds it whole (a value starting
+    /// with a quote is inside its json form).
     private func report(at offset: UInt64, patterns: [Int]) {
         var longest: [(subject: Int32, encoding: ScanEncoding, length: Int)] = []
         for pattern in patterns {
@@ -144,6 +148,9 @@ public final class ScanStream {
         }
         longest.sort { $0.subject < $1.subject }
         for found in longest {
+            let end = offset + UInt64(found.length)
+            if let covered = coveredUntil[found.subject], end <= covered { continue }
+            coveredUntil[found.subject] = end
             total += 1
             guard findings.count < maximumFindings else { continue }
             findings.append(ScanFinding(offset: offset, line: lineFeeds + 1, column: offset - lineStart + 1, length: found.length,

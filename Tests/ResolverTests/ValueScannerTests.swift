@@ -64,6 +64,13 @@ struct ValueScannerTests {
         #expect(found.map(\.offset) == [7, 20])
     }
 
+    @Test func aValueInsideItsOwnJSONFormIsOneFinding() throws {
+        let scanner = try Self.scanner([("Key", Array(#""quoted-value"#.utf8))])
+        let found = scanner.findings(in: Array(#"{"k": "\"quoted-value"} "quoted-value"#.utf8))
+        #expect(found.map(\.encoding) == [.json, .raw])
+        #expect(found.map(\.offset) == [7, 24])
+    }
+
     @Test func aStreamCountsEveryFindingButKeepsOnlyTheFirst() throws {
         let scanner = try Self.scanner([("Key", Array("0123456789abcdef".utf8))])
         let stream = scanner.makeStream(maximumFindings: 3)
@@ -148,14 +155,20 @@ struct ValueScannerTests {
                                                    length: form.bytes.count))
                 }
             }
-            // One finding per (offset, subject): the longest form there.
+            // One finding per (offset, subject): the longest form there, unless an earlier
+            // finding of the subject holds it whole.
             var longest: [Int: ScanFindingKey] = [:]
             for key in expected {
                 let slot = key.offset &* 1_000 + key.subject
                 if let kept = longest[slot], kept.length >= key.length { continue }
                 longest[slot] = key
             }
-            expected = Array(longest.values)
+            var coveredUntil: [Int: Int] = [:]
+            expected = longest.values.sorted().filter { key in
+                if let covered = coveredUntil[key.subject], key.offset + key.length <= covered { return false }
+                coveredUntil[key.subject] = key.offset + key.length
+                return true
+            }
             let actual = found.map {
                 ScanFindingKey(offset: Int($0.offset), subject: $0.subject, encoding: $0.encoding, line: Int($0.line),
                                column: Int($0.column), length: $0.length)
