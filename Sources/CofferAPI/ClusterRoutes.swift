@@ -22,9 +22,10 @@ struct ClusterRoutes {
         let tokenApprovals: Int?
         /// A lifetime (`30d`) or `none`.
         let maxTokenTTL: String?
+        let keptVersions: Int?
 
         enum CodingKeys: String, CodingKey {
-            case tokenApprovals = "token_approvals", maxTokenTTL = "max_token_ttl"
+            case tokenApprovals = "token_approvals", maxTokenTTL = "max_token_ttl", keptVersions = "kept_versions"
         }
     }
 
@@ -78,8 +79,11 @@ struct ClusterRoutes {
             let caller = try auth.require(.admin, for: request, context)
             try caller.requireWholeCluster()
             let body = try await JSONBody.decode(SettingsChangeBody.self, from: request)
-            guard body.tokenApprovals != nil || body.maxTokenTTL != nil else {
-                throw APIError.badRequest("give token_approvals, max_token_ttl, or both")
+            guard body.tokenApprovals != nil || body.maxTokenTTL != nil || body.keptVersions != nil else {
+                throw APIError.badRequest("give token_approvals, max_token_ttl or kept_versions")
+            }
+            if let kept = body.keptVersions, !ClusterSettings.allowedKeptVersions.contains(kept) {
+                throw APIError.badRequest("kept_versions must be 1 to 100")
             }
             if let approvals = body.tokenApprovals, !ClusterSettings.allowedTokenApprovals.contains(approvals) {
                 throw APIError.badRequest("token_approvals must be 1 or 2")
@@ -93,6 +97,9 @@ struct ClusterRoutes {
                     seconds = given
                 }
                 _ = try await node.perform(.setMaxTokenTTL(seconds: seconds, actor: caller.actor))
+            }
+            if let kept = body.keptVersions {
+                _ = try await node.perform(.setKeptVersions(kept, actor: caller.actor))
             }
             var waiting = false
             if let approvals = body.tokenApprovals {

@@ -121,9 +121,11 @@ struct SettingsView: Encodable {
     let tokenApprovals: Int
     let pendingChange: PendingView?
     let maxTokenTTLSeconds: Int64?
+    let keptVersions: Int
 
     init(_ settings: ClusterSettings) {
         tokenApprovals = settings.tokenApprovals
+        keptVersions = settings.keptVersions
         maxTokenTTLSeconds = settings.maxTokenTTLSeconds
         pendingChange = settings.pendingChange.map {
             PendingView(tokenApprovals: $0.tokenApprovals, requestedAt: Timestamp.iso8601($0.at), requestedBy: $0.by.name,
@@ -132,7 +134,8 @@ struct SettingsView: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case tokenApprovals = "token_approvals", pendingChange = "pending_change", maxTokenTTLSeconds = "max_token_ttl_seconds"
+        case tokenApprovals = "token_approvals", pendingChange = "pending_change", maxTokenTTLSeconds = "max_token_ttl_seconds",
+             keptVersions = "kept_versions"
     }
 }
 

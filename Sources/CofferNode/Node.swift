@@ -288,6 +288,13 @@ public final class Node: Sendable {
             }
             reply.settings = settings
 
+        case .setKeptVersions(let count, let actor):
+            guard case .settingsChanged(let settings) = try await submit(.setKeptVersions(count, at: now, by: actor), into: &reply) else {
+                throw ServiceError.unavailable("unexpected outcome")
+            }
+            reply.settings = settings
+            logger.info("kept versions setting", metadata: ["to": "\(count)", "by": "\(actor.tokenID)"])
+
         case .setTokenApprovals(let count, let actor):
             switch try await submit(.setTokenApprovals(count, at: now, by: actor), into: &reply) {
             case .settingsChanged(let settings): reply.settings = settings

@@ -141,7 +141,7 @@ extension Node {
             }
             guard let old = try keyspace.sealedValue(named: record.name, version: previous) else {
                 throw ServiceError.conflict(
-                    "version \(previous) of secret '\(record.name)' is no longer kept (the last \(Keyspace.sealedVersionsKept) versions are)")
+                    "version \(previous) of secret '\(record.name)' is no longer kept (the last \(try keyspace.settings().keptVersions) versions are)")
             }
             let plaintext = try Envelope.open(old, name: record.name, version: previous, with: keyspace.masterKey)
             let version = record.currentVersion + 1

@@ -19,6 +19,7 @@ public enum WriteRequest: Codable, Sendable {
     case approveToken(id: String, actor: Actor)
     case setTokenApprovals(Int, actor: Actor)
     case setMaxTokenTTL(seconds: Int64?, actor: Actor)
+    case setKeptVersions(Int, actor: Actor)
     case addMember(MemberRecord, actor: Actor)
     case promoteMember(id: String, actor: Actor)
     case removeMember(id: String, actor: Actor)

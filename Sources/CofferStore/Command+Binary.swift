@@ -6,7 +6,7 @@ extension Command: BinaryRecord {
     private enum Tag: UInt8 {
         case createSecret = 1, rotateSecrets, rollbackSecrets, deleteSecret, createToken, revokeToken, bootstrapTokens,
              setMember, removeMember, initialize, approveToken, setTokenApprovals, createSecretWithHosts, setSecretHosts,
-             setMaxTokenTTL, reportLeak, auditMembership, auditScan, auditTerm
+             setMaxTokenTTL, reportLeak, auditMembership, auditScan, auditTerm, setKeptVersions
     }
 
     public func write(to writer: inout ByteWriter) {
@@ -55,6 +55,11 @@ extension Command: BinaryRecord {
             writer.write(bytes)
             writer.write(findings)
             writer.write(texts: found)
+            writer.write(at)
+            by.write(to: &writer)
+        case .setKeptVersions(let count, let at, let by):
+            writer.write(Tag.setKeptVersions.rawValue)
+            writer.write(UInt64(clamping: count))
             writer.write(at)
             by.write(to: &writer)
         case .auditTerm(let term, let leader, let at):
@@ -130,6 +135,8 @@ extension Command: BinaryRecord {
         case .auditScan:
             self = .auditScan(source: try reader.readText(), bytes: try reader.readUInt64(), findings: try reader.readUInt64(),
                               found: try reader.readTexts(), at: try reader.readInt64(), by: try Actor(reading: &reader))
+        case .setKeptVersions:
+            self = .setKeptVersions(try reader.readSmallCount(), at: try reader.readInt64(), by: try Actor(reading: &reader))
         case .auditTerm:
             self = .auditTerm(term: try reader.readUInt64(), leader: try reader.readText(), at: try reader.readInt64())
         case .reportLeak:

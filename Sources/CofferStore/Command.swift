@@ -35,6 +35,9 @@ public enum Command: Codable, Sendable, Equatable {
     case setTokenApprovals(Int, at: Int64, by: Actor)
     /// The longest lifetime a new token may be given (nil: no cap).
     case setMaxTokenTTL(seconds: Int64?, at: Int64, by: Actor)
+    /// How many versions of each secret keep their sealed values; lowering it drops the older
+    /// ones at once.
+    case setKeptVersions(Int, at: Int64, by: Actor)
     /// Records where a cluster member listens (before it joins, or when it moves).
     case setMember(MemberRecord)
     case removeMember(id: String)

@@ -150,6 +150,33 @@ extension Keyspace {
         return .success(.settingsChanged(settings))
     }
 
+    /// Sets how many versions of each secret keep their sealed values. Lowering it drops, in
+    /// this entry, every sealed value it no longer covers, so an old ciphertext is gone from
+    /// every member at the same point of the log.
+    static func setKeptVersions(
+        _ count: Int, at: Int64, by: Actor, index: UInt64, in txn: LMDBTransaction
+    ) throws -> Result<CommandOutcome, Rejection> {
+        guard ClusterSettings.allowedKeptVersions.contains(count) else {
+            return .failure(.invalidRequest("kept versions must be 1 to 100"))
+        }
+        var settings = try settings(in: txn)
+        if count < settings.keptVersions {
+            for row in try SecretRows.records(in: txn) {
+                let record = try decode(SecretRecord.self, row.value)
+                guard record.currentVersion > UInt64(count) else { continue }
+                let prefix = SecretRows.prefix(record.name) + [SecretRows.Kind.value.rawValue]
+                for value in try txn.scan(Table.secretRows, prefix: prefix) {
+                    guard let version = UInt64(bigEndianBytes: Array(value.key.dropFirst(prefix.count))) else { continue }
+                    if version <= record.currentVersion - UInt64(count) { try txn.delete(Table.secretRows, value.key) }
+                }
+            }
+        }
+        settings.keptVersions = count
+        try txn.put(Table.settings, settingsKey, encode(settings))
+        try audit(index, 0, at, by, "cluster.kept_versions", "\(count)", version: nil, rotationID: nil, in: txn)
+        return .success(.settingsChanged(settings))
+    }
+
     /// The longest lifetime a token may be given: ten years.
     public static let maxTTLSeconds: Int64 = 10 * 365 * 24 * 3600
 

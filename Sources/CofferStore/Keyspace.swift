@@ -40,10 +40,6 @@ public final class Keyspace: @unchecked Sendable {
         static let auditChained = Array("audit_chained".utf8)
     }
 
-    /// How many sealed versions of a secret are kept: the current one and the nine before it,
-    /// so a rollback can go to any of them. Older versions keep their metadata only.
-    public static let sealedVersionsKept: UInt64 = 10
-
     /// Opens the keyspace in `directory` (which must exist). A new keyspace records the
     /// master key's check value; an existing one refuses a key whose check value differs.
     public init(directory: String, masterKey: MasterKey) throws {
@@ -144,6 +140,9 @@ public final class Keyspace: @unchecked Sendable {
         case .setMaxTokenTTL(let seconds, let at, let by):
             return try setMaxTokenTTL(seconds, at: at, by: by, index: index, in: txn)
 
+        case .setKeptVersions(let count, let at, let by):
+            return try setKeptVersions(count, at: at, by: by, index: index, in: txn)
+
         case .initialize(let tokens, let tokenApprovals):
             return try initialize(tokens: tokens, tokenApprovals: tokenApprovals, in: txn)
 
@@ -233,13 +232,14 @@ public final class Keyspace: @unchecked Sendable {
             records.append(record)
         }
         let action = kind == .rollback ? "secret.rollback" : "secret.rotate"
+        let kept = UInt64(try settings(in: txn).keptVersions)
         for (offset, (item, record)) in zip(items, records).enumerated() {
             try put(record, in: txn)
             try txn.put(Table.secretRows, SecretRows.value(item.name, item.version), encode(item.value))
             try txn.put(Table.secretRows, SecretRows.version(item.name, item.version),
                         encode(VersionInfo(version: item.version, createdAt: at, createdBy: by, rotationID: id)))
-            if item.version > sealedVersionsKept {
-                try txn.delete(Table.secretRows, SecretRows.value(item.name, item.version - sealedVersionsKept))
+            if item.version > kept {
+                try txn.delete(Table.secretRows, SecretRows.value(item.name, item.version - kept))
             }
             try audit(index, UInt16(offset), at, by, action, record.name, version: item.version, rotationID: id, in: txn)
             changes.append(.set(name: record.name, version: item.version, value: item.value))

@@ -142,6 +142,7 @@ extension ClusterSettings: BinaryRecord {
         pendingChange?.write(to: &writer)
         writer.write(maxTokenTTLSeconds != nil)
         if let maxTokenTTLSeconds { writer.write(maxTokenTTLSeconds) }
+        writer.write(UInt64(clamping: keptVersions))
     }
 
     public init(reading reader: inout ByteReader) throws(DecodingFailure) {
@@ -150,7 +151,10 @@ extension ClusterSettings: BinaryRecord {
         // Rows written before the lifetime cap end here.
         var maxTTL: Int64?
         if !reader.isAtEnd, try reader.readBool() { maxTTL = try reader.readInt64() }
-        self.init(tokenApprovals: approvals, pendingChange: pending, maxTokenTTLSeconds: maxTTL)
+        // Rows written before the kept-versions setting end here.
+        let kept = reader.isAtEnd ? ClusterSettings.defaultKeptVersions : try reader.readSmallCount()
+        guard ClusterSettings.allowedKeptVersions.contains(kept) else { throw .invalid("kept versions") }
+        self.init(tokenApprovals: approvals, pendingChange: pending, maxTokenTTLSeconds: maxTTL, keptVersions: kept)
     }
 }
 

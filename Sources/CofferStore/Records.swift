@@ -186,14 +186,22 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     public var pendingChange: SettingsChange?
     /// The longest lifetime a new token may have; nil: any, or none.
     public var maxTokenTTLSeconds: Int64?
+    /// How many versions of each secret keep their sealed values (the current one included):
+    /// what `rollback --to-version` can reach and what a scan recognizes. Older versions keep
+    /// their metadata only.
+    public var keptVersions: Int
 
-    public init(tokenApprovals: Int = 1, pendingChange: SettingsChange? = nil, maxTokenTTLSeconds: Int64? = nil) {
+    public init(tokenApprovals: Int = 1, pendingChange: SettingsChange? = nil, maxTokenTTLSeconds: Int64? = nil,
+                keptVersions: Int = ClusterSettings.defaultKeptVersions) {
         self.tokenApprovals = tokenApprovals
         self.pendingChange = pendingChange
         self.maxTokenTTLSeconds = maxTokenTTLSeconds
+        self.keptVersions = keptVersions
     }
 
     public static let allowedTokenApprovals = 1...2
+    public static let defaultKeptVersions = 10
+    public static let allowedKeptVersions = 1...100
 }
 
 /// A settings change one admin asked for, that a second must confirm.

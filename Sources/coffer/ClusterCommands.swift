@@ -19,6 +19,8 @@ struct ClusterCommand: AsyncParsableCommand {
 
         @Option(help: "1, or 2 for the two-person rule.") var tokenApprovals: Int?
         @Option(help: "The longest lifetime a new token may have (90s, 12h, 30d), or none.") var maxTokenTTL: String?
+        @Option(help: "How many versions of each secret keep their sealed values, the current one included (1-100; default 10). Lowering it drops the older values on every member at once.")
+        var keptVersions: Int?
         @Flag(help: "Print the API's JSON.") var json = false
 
         func run() async throws {
@@ -26,6 +28,7 @@ struct ClusterCommand: AsyncParsableCommand {
                 var change: [String: Any] = [:]
                 if let tokenApprovals { change["token_approvals"] = tokenApprovals }
                 if let maxTokenTTL { change["max_token_ttl"] = maxTokenTTL }
+                if let keptVersions { change["kept_versions"] = keptVersions }
                 let response = if !change.isEmpty {
                     try ClientRun.expect(try await client.json(.PUT, "/v1/cluster/settings", change), 200, 202)
                 } else {
@@ -35,6 +38,7 @@ struct ClusterCommand: AsyncParsableCommand {
                 let object = ClientRun.object(response)
                 Output.line("token approvals: \(object["token_approvals"] ?? "")")
                 Output.line("max token lifetime: \((object["max_token_ttl_seconds"] as? Int).map { "\($0) s" } ?? "none")")
+                Output.line("kept versions: \(object["kept_versions"] ?? "")")
                 if let pending = object["pending_change"] as? [String: Any] {
                     Output.line("""
                         waiting: token approvals \(pending["token_approvals"] ?? "") asked for by \(pending["requested_by"] ?? "") \

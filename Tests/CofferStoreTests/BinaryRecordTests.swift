@@ -42,6 +42,7 @@ struct BinaryRecordTests {
             .auditMembership(action: "cluster.member_add", member: "node4", at: 7, by: admin),
             .auditScan(source: "app.log", bytes: 52_428_800, findings: 3, found: ["Key v1", "Other v4"], at: 8, by: admin),
             .auditTerm(term: 12, leader: "node2", at: 9),
+            .setKeptVersions(3, at: 11, by: admin),
             .createToken(approved),
             .createToken(waiting),
             .initialize(tokens: [token, approved], tokenApprovals: 2),
@@ -89,7 +90,7 @@ struct BinaryRecordTests {
 
     @Test func unknownTagsBadTextAndHugeLengthsAreErrors() throws {
         let delete = Self.encoded(.deleteSecret(name: "AB", at: 1, by: admin))
-        for tag: UInt8 in [0, 20, 0xFF] {
+        for tag: UInt8 in [0, 21, 0xFF] {
             #expect(throws: DecodingFailure.invalid("command tag")) { try Self.decoded([tag] + delete.dropFirst()) }
         }
         var badUTF8 = delete
@@ -240,5 +241,23 @@ struct BinaryRecordDamageTests {
             }
         }
         #expect(decoded > 0, "no damaged input decoded at all: the damage is too coarse to test anything")
+    }
+}
+
+@Suite("Cluster settings rows")
+struct ClusterSettingsRowTests {
+    @Test func aRowWrittenBeforeKeptVersionsReadsAsTen() throws {
+        let settings = ClusterSettings(tokenApprovals: 2, maxTokenTTLSeconds: 60, keptVersions: 3)
+        var writer = ByteWriter()
+        settings.write(to: &writer)
+        var reader = ByteReader(writer.bytes)
+        #expect(try ClusterSettings(reading: &reader) == settings)
+        // The same row as written before the setting: without its last eight bytes.
+        var older = ByteReader(Array(writer.bytes.dropLast(8)))
+        #expect(try ClusterSettings(reading: &older).keptVersions == ClusterSettings.defaultKeptVersions)
+        var bad = ByteWriter()
+        ClusterSettings(keptVersions: 500).write(to: &bad)
+        var badReader = ByteReader(bad.bytes)
+        #expect(throws: DecodingFailure.self) { try ClusterSettings(reading: &badReader) }
     }
 }

@@ -50,3 +50,41 @@ struct LeakRecordTests {
         #expect(try store.keyspace.secret(named: "Key")?.currentVersion == 3)
     }
 }
+
+@Suite("Kept versions setting")
+struct KeptVersionsTests {
+    private static func keptVersions(_ store: TemporaryKeyspace) throws -> [UInt64] {
+        try store.keyspace.keptVersions(named: "A")
+    }
+
+    @Test func lowerDropsOlderValuesAtOnceAndRotationsKeepTheSetCount() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "A", value: try store.seal("1", "A", 1), at: 1, by: admin))
+        for version: UInt64 in 2...5 {
+            try store.apply(.rotateSecrets(id: "r\(version)", items: [RotationItem(name: "A", version: version,
+                                                                                   value: try store.seal("\(version)", "A", version))],
+                                           at: 2, by: admin))
+        }
+        #expect(try Self.keptVersions(store) == [1, 2, 3, 4, 5])
+        #expect(try store.apply(.setKeptVersions(2, at: 3, by: admin)) == [.success(.settingsChanged(ClusterSettings(keptVersions: 2)))])
+        #expect(try Self.keptVersions(store) == [4, 5])
+        #expect(try store.keyspace.audit().last.map { "\($0.action) \($0.target)" } == "cluster.kept_versions 2")
+        try store.apply(.rotateSecrets(id: "r6", items: [RotationItem(name: "A", version: 6, value: try store.seal("6", "A", 6))],
+                                       at: 4, by: admin))
+        #expect(try Self.keptVersions(store) == [5, 6])
+        // Raising keeps what is there and lets the history grow again.
+        try store.apply(.setKeptVersions(4, at: 5, by: admin))
+        try store.apply(.rotateSecrets(id: "r7", items: [RotationItem(name: "A", version: 7, value: try store.seal("7", "A", 7))],
+                                       at: 6, by: admin))
+        #expect(try Self.keptVersions(store) == [5, 6, 7])
+        #expect(try store.keyspace.settings().keptVersions == 4)
+    }
+
+    @Test func outOfRangeIsRefusedAndChangesNothing() throws {
+        let store = try TemporaryKeyspace()
+        for count in [0, 101] {
+            #expect(try store.apply(.setKeptVersions(count, at: 1, by: admin)) == [.failure(.invalidRequest("kept versions must be 1 to 100"))])
+        }
+        #expect(try store.keyspace.settings() == ClusterSettings())
+    }
+}

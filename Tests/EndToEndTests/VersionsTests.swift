@@ -49,6 +49,15 @@ extension EndToEnd {
             #expect(gone.status != 0 && gone.stderr.contains("no longer kept"), "\(gone.stderr)")
             #expect(try deployment.cli(["secret", "rollback", "Key", "--to-version", "5"]).status == 0)
             #expect(try Self.versions(deployment).first?["version"] as? NSNumber == 15)
+
+            // Fewer kept versions: the older values go on every member at once.
+            let fewer = try deployment.cli(["cluster", "settings", "--kept-versions", "2"])
+            #expect(fewer.status == 0 && fewer.text.contains("kept versions: 2"), "\(fewer.stderr)")
+            let kept = try Self.versions(deployment).filter { $0["kept"] as? Bool == true }.map { ($0["version"] as? NSNumber)?.intValue ?? 0 }
+            #expect(kept == [15, 14])
+            let dropped = try deployment.cli(["secret", "rollback", "Key", "--to-version", "13"])
+            #expect(dropped.status != 0 && dropped.stderr.contains("the last 2 versions are"), "\(dropped.stderr)")
+            #expect(try deployment.cli(["cluster", "settings", "--kept-versions", "0"]).status != 0)
         }
     }
 }
