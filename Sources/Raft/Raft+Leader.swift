@@ -51,13 +51,22 @@ extension Raft {
             return Entry(index: last, term: term, kind: entry.kind, data: entry.data)
         }
         log.append(stamped)
-        _ = tracker[id]?.maybeUpdate(log.lastIndex)
+        // Not counted towards a quorum yet: the leader counts itself only for what its own
+        // disk holds, once the driver has persisted these and called `advance` (it may send
+        // them to followers before that, Raft thesis §10.2.1).
         for entry in stamped where entry.kind == .confChange {
             lastConfIndex = entry.index
             installConf(tracker.conf.applyingFromLog(entry))
         }
-        // A single-voter cluster commits on its own.
-        _ = maybeCommit()
+    }
+
+    /// The driver persisted this leader's entries through `persistedIndex`: count them for
+    /// itself now, and commit what a quorum (itself included) holds. A single-voter cluster
+    /// commits here.
+    mutating func countOwnPersistedEntries() {
+        let persisted = persistedIndex
+        guard role == .leader, tracker[id]?.maybeUpdate(persisted) == true else { return }
+        if maybeCommit() { broadcastAppend() }
     }
 
     public mutating func propose(_ data: [UInt8]) throws(RaftError) {

@@ -263,7 +263,8 @@ public struct Raft {
         role = .leader
         leader = id
         tracker[id]?.becomeReplicate()
-        tracker[id]?.match = log.lastIndex
+        let persisted = persistedIndex
+        tracker[id]?.match = persisted
         // The no-op entry lets the new leader commit (and so learn the commit index of) its
         // predecessors' entries through the current-term rule (§5.4.2, §8).
         appendEntries([Entry(index: 0, term: 0)])
@@ -271,6 +272,12 @@ public struct Raft {
     }
 
     // MARK: Helpers
+
+    /// The last index of this node's log that its own disk holds: everything before the
+    /// first entry still waiting for the driver to persist it.
+    var persistedIndex: LogIndex {
+        log.unstable.entries.isEmpty ? log.lastIndex : log.unstable.offset - 1
+    }
 
     /// Queues an outgoing message, stamping sender and (for non-vote messages) our term.
     mutating func send(_ message: Message) {
@@ -309,7 +316,8 @@ public struct Raft {
     mutating func installConf(_ conf: ConfState) {
         tracker.setConf(conf, nextIndex: log.lastIndex + 1)
         if role == .leader {
-            tracker[id]?.match = log.lastIndex
+            let persisted = persistedIndex
+            tracker[id]?.match = persisted
             if leadTransferee != noNode && !conf.isVoter(leadTransferee) { leadTransferee = noNode }
             // A smaller quorum may commit more, and may confirm pending reads.
             if maybeCommit() { broadcastAppend() }

@@ -56,5 +56,6 @@ extension Raft {
         if let last = ready.committedEntries.last {
             log.appliedTo(last.index)
         }
+        countOwnPersistedEntries()
     }
 }

@@ -201,12 +201,39 @@ import Testing
         #expect(first.hardState?.term == 2 && first.hardState?.vote == 1)
         #expect(first.entries.count == 1, "the new leader's no-op")
         try r.propose([9])
+        try storage.append(first.entries)
         r.advance(first)
         let second = r.ready()
         #expect(second.entries.map(\.data) == [[9]], "entries already handed out are not repeated")
-        #expect(second.committedEntries.last?.data == [9], "a single voter commits on its own")
+        #expect(second.committedEntries.map(\.data) == [[]], "the no-op, persisted with the first Ready, is committed")
+        try storage.append(second.entries)
         r.advance(second)
+        let third = r.ready()
+        #expect(third.entries.isEmpty && third.committedEntries.last?.data == [9],
+                "a single voter commits its entry once the Ready that held it is persisted")
+        r.advance(third)
         #expect(!r.hasReady)
+    }
+
+    /// The leader may send its entries before its own disk holds them (thesis §10.2.1), so
+    /// it must not count itself for them until then: with one follower's acknowledgement it
+    /// would otherwise commit an entry that only that follower has on disk.
+    @Test func aLeaderCountsItselfOnlyForWhatItsDiskHolds() throws {
+        let c = TestCluster(voters: [1, 2, 3])
+        c.elect(1)
+        var leader = c[1]
+        try leader.propose([7])
+        let ready = leader.ready()
+        let index = try #require(ready.entries.last?.index)
+        let append = try #require(ready.messages.first { $0.kind == .append && $0.to == 2 })
+        c.step(2, append)
+        let ack = try #require(c.queue.first { $0.kind == .appendResponse && $0.from == 2 && $0.index == index })
+        leader.step(ack)
+        #expect(leader.commitIndex < index, "a follower's ack alone is no quorum while the leader's own write is pending")
+        try c.storages[1]!.append(ready.entries)
+        if let hard = ready.hardState { c.storages[1]!.setHardState(hard) }
+        leader.advance(ready)
+        #expect(leader.commitIndex == index, "persisted here too: two of three")
     }
 
     @Test func restartRecoversFromStorage() throws {

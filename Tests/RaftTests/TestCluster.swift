@@ -64,8 +64,15 @@ final class TestCluster {
         set { nodes[id] = newValue }
     }
 
+    /// Persists and applies every Ready the node has (a leader's own persist can commit, and
+    /// so make the next one).
     func flush(_ id: NodeID) {
-        guard var raft = nodes[id], raft.hasReady else { return }
+        while var raft = nodes[id], raft.hasReady {
+            flushOne(id, &raft)
+        }
+    }
+
+    private func flushOne(_ id: NodeID, _ raft: inout Raft) {
         let ready = raft.ready()
         let storage = storages[id]!
         if let snap = ready.snapshot { try! storage.applySnapshot(snap); snapshotData[id] = snap.data }
