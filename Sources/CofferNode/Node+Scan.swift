@@ -2,8 +2,8 @@ import CofferStore
 import Resolver
 
 extension Node {
-    /// The scanner for every version this node keeps, as of its current table generation.
+    /// The scanner for every version this node keeps.
     public func valueScanner() throws -> ValueScanner {
-        try valueScanners.scanner(generation: catalog.current.generation, keyspace: keyspace)
+        try valueScanners.scanner(keyspace: keyspace)
     }
 }

@@ -69,6 +69,7 @@ public final class Node: Sendable {
         let book = self.addresses
         let generations = self.rotationGenerations
         let tokenCache = self.tokenCache
+        let scanners = self.valueScanners
         driver = try RaftDriver(
             id: raftID, keyspace: keyspace, storage: storage, settings: settings,
             seed: UInt64.random(in: .min ... .max),
@@ -79,6 +80,7 @@ public final class Node: Sendable {
             onApplied: { applied, snapshotInstalled in
                 // First: a revoked token must stop working before anything else is done with the batch.
                 if snapshotInstalled || applied.contains(where: \.changesTokens) { tokenCache.invalidate() }
+                if snapshotInstalled || applied.contains(where: \.changesKeptValues) { scanners.drop() }
                 Self.noteHosts(applied, snapshotInstalled: snapshotInstalled, in: secretHosts, keyspace: keyspace, logger: logger)
                 Self.install(applied, snapshotInstalled: snapshotInstalled, into: catalog, keyspace: keyspace, logger: logger)
                 generations.record(applied, generation: catalog.current.generation)

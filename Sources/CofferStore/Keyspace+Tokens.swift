@@ -152,7 +152,7 @@ extension Keyspace {
 
     /// Sets how many versions of each secret keep their sealed values. Lowering it drops, in
     /// this entry, every sealed value it no longer covers, so an old ciphertext is gone from
-    /// every member at the same point of the log.
+    /// every member at the same point of the log. Compromised values stay, for scans.
     static func setKeptVersions(
         _ count: Int, at: Int64, by: Actor, index: UInt64, in txn: LMDBTransaction
     ) throws -> Result<CommandOutcome, Rejection> {
@@ -167,7 +167,9 @@ extension Keyspace {
                 let prefix = SecretRows.prefix(record.name) + [SecretRows.Kind.value.rawValue]
                 for value in try txn.scan(Table.secretRows, prefix: prefix) {
                     guard let version = UInt64(bigEndianBytes: Array(value.key.dropFirst(prefix.count))) else { continue }
-                    if version <= record.currentVersion - UInt64(count) { try txn.delete(Table.secretRows, value.key) }
+                    if version <= record.currentVersion - UInt64(count), try !isCompromised(record.name, version, in: txn) {
+                        try txn.delete(Table.secretRows, value.key)
+                    }
                 }
             }
         }

@@ -238,8 +238,13 @@ public final class Keyspace: @unchecked Sendable {
             try txn.put(Table.secretRows, SecretRows.value(item.name, item.version), encode(item.value))
             try txn.put(Table.secretRows, SecretRows.version(item.name, item.version),
                         encode(VersionInfo(version: item.version, createdAt: at, createdBy: by, rotationID: id)))
+            // A compromised value is kept whatever the setting, so scans still recognize it;
+            // a leak's own entry marks the version it replaces only after this.
             if item.version > kept {
-                try txn.delete(Table.secretRows, SecretRows.value(item.name, item.version - kept))
+                let dropped = item.version - kept
+                if !(kind == .leak && dropped == item.version - 1), try !isCompromised(item.name, dropped, in: txn) {
+                    try txn.delete(Table.secretRows, SecretRows.value(item.name, dropped))
+                }
             }
             try audit(index, UInt16(offset), at, by, action, record.name, version: item.version, rotationID: id, in: txn)
             changes.append(.set(name: record.name, version: item.version, value: item.value))
@@ -449,6 +454,11 @@ public final class Keyspace: @unchecked Sendable {
     }
 
     static func folded(_ name: String) -> String { name.lowercased() }
+
+    /// Whether version `version` of the secret `name` was reported leaked.
+    static func isCompromised(_ name: String, _ version: UInt64, in txn: LMDBTransaction) throws -> Bool {
+        try txn.get(Table.secretRows, SecretRows.version(name, version)).map { try decode(VersionInfo.self, $0).compromise != nil } ?? false
+    }
 
     /// The same rule as the resolver's: 1–128 of `[A-Za-z0-9_-]`. Checked again here because
     /// commands also arrive from the log.

@@ -202,6 +202,19 @@ public struct ClusterSettings: Codable, Sendable, Equatable {
     public static let allowedTokenApprovals = 1...2
     public static let defaultKeptVersions = 10
     public static let allowedKeptVersions = 1...100
+
+    private enum CodingKeys: String, CodingKey {
+        case tokenApprovals, pendingChange, maxTokenTTLSeconds, keptVersions
+    }
+
+    /// JSON rows and peer replies from before a field existed read as its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(tokenApprovals: try container.decode(Int.self, forKey: .tokenApprovals),
+                  pendingChange: try container.decodeIfPresent(SettingsChange.self, forKey: .pendingChange),
+                  maxTokenTTLSeconds: try container.decodeIfPresent(Int64.self, forKey: .maxTokenTTLSeconds),
+                  keptVersions: try container.decodeIfPresent(Int.self, forKey: .keptVersions) ?? Self.defaultKeptVersions)
+    }
 }
 
 /// A settings change one admin asked for, that a second must confirm.

@@ -261,3 +261,13 @@ struct ClusterSettingsRowTests {
         #expect(throws: DecodingFailure.self) { try ClusterSettings(reading: &badReader) }
     }
 }
+
+extension ClusterSettingsRowTests {
+    @Test func aJSONRowOrReplyWithoutKeptVersionsReadsAsTen() throws {
+        let old = Data(#"{"tokenApprovals":2,"maxTokenTTLSeconds":60}"#.utf8)
+        let settings = try JSONDecoder().decode(ClusterSettings.self, from: old)
+        #expect(settings == ClusterSettings(tokenApprovals: 2, maxTokenTTLSeconds: 60))
+        let current = ClusterSettings(keptVersions: 4)
+        #expect(try JSONDecoder().decode(ClusterSettings.self, from: try JSONEncoder().encode(current)) == current)
+    }
+}

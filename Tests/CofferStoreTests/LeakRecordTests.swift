@@ -80,6 +80,21 @@ struct KeptVersionsTests {
         #expect(try store.keyspace.settings().keptVersions == 4)
     }
 
+    @Test func compromisedValuesAreKeptWhateverTheSetting() throws {
+        let store = try TemporaryKeyspace()
+        try store.apply(.createSecret(name: "A", value: try store.seal("1", "A", 1), at: 1, by: admin),
+                        .setKeptVersions(1, at: 1, by: admin))
+        try store.apply(.reportLeak(id: "l2", items: [RotationItem(name: "A", version: 2, value: try store.seal("2", "A", 2))],
+                                    reason: "leaked", revokeTokens: [], at: 2, by: admin))
+        #expect(try Self.keptVersions(store) == [1, 2], "the leaked version stays for scans")
+        try store.apply(.rotateSecrets(id: "r3", items: [RotationItem(name: "A", version: 3, value: try store.seal("3", "A", 3))],
+                                       at: 3, by: admin))
+        #expect(try Self.keptVersions(store) == [1, 3])
+        try store.apply(.setKeptVersions(3, at: 4, by: admin), .setKeptVersions(1, at: 5, by: admin))
+        #expect(try Self.keptVersions(store) == [1, 3])
+        #expect(try store.keyspace.keptValues().map { "\($0.version) \($0.isCompromised) \($0.isCurrent)" } == ["1 true false", "3 false true"])
+    }
+
     @Test func outOfRangeIsRefusedAndChangesNothing() throws {
         let store = try TemporaryKeyspace()
         for count in [0, 101] {
