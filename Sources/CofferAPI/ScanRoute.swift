@@ -1,5 +1,6 @@
 import CofferNode
 import CofferStore
+import Dispatch
 import Hummingbird
 import NIOCore
 import Resolver
@@ -13,9 +14,19 @@ import Resolver
 struct ScanRoute {
     let node: Node
     let auth: Authorization
+    /// Scans run here, one at a time, off the threads that serve requests: a 256 MiB scan
+    /// takes a core for most of a second, and renders must not wait behind it.
+    private let worker = ScanWorker()
+
+    init(node: Node, auth: Authorization) {
+        self.node = node
+        self.auth = auth
+    }
 
     static let maxBytes = 256 << 20
     static let maxFindings = 10_000
+    /// The text is handed to the worker in pieces of this size.
+    static let batchBytes = 4 << 20
 
     struct FindingView: Encodable {
         let offset: UInt64
@@ -56,17 +67,30 @@ struct ScanRoute {
     private func scan(_ request: Request, _ context: CofferRequestContext) async throws -> Response {
         let caller = try auth.require(.admin, .audit, for: request, context)
         let source = try Self.source(request.uri.queryParameters["source"].map(String.init))
-        let scanner = try node.valueScanner()
-        let inScope = { (subject: ScanSubject) in caller.allows(secret: subject.name) }
-        let stream = scanner.makeStream(maximumFindings: Self.maxFindings, reporting: caller.scope.isEmpty ? nil : inScope)
+        let node = self.node
+        let scanner = try await worker.run { try node.valueScanner() }
+        let inScope: (ScanSubject) -> Bool = { caller.allows(secret: $0.name) }
+        let reporting: ((ScanSubject) -> Bool)? = caller.scope.isEmpty ? nil : inScope
+        let stream = ScanWorker.Stream(scanner.makeStream(maximumFindings: Self.maxFindings, reporting: reporting))
         var bytes = 0
+        var batch = ByteBuffer()
         for try await buffer in request.body {
             bytes += buffer.readableBytes
             guard bytes <= Self.maxBytes else { throw APIError.tooLarge(Self.maxBytes) }
-            buffer.withUnsafeReadableBytes { stream.feed($0) }
+            var piece = buffer
+            batch.writeBuffer(&piece)
+            if batch.readableBytes >= Self.batchBytes {
+                let full = batch
+                batch = ByteBuffer()
+                try await worker.run { full.withUnsafeReadableBytes { stream.scan.feed($0) } }
+            }
         }
         guard bytes > 0 else { throw APIError.badRequest("nothing to scan: the request body is empty", code: "empty_scan") }
-        let result = stream.finish()
+        let last = batch
+        let result = try await worker.run {
+            last.withUnsafeReadableBytes { stream.scan.feed($0) }
+            return stream.scan.finish()
+        }
 
         var found: [String] = []
         for finding in result.findings where found.count < Command.maxScanFound {
@@ -90,12 +114,32 @@ struct ScanRoute {
             minimumLength: ValueScanner.minimumValueCount))
     }
 
-    /// The label the audit line gives what was scanned: 1 to 128 printable characters.
+    /// The label the audit line gives what was scanned: 1 to 128 bytes of printable text.
+    /// No control or format characters (bidi overrides) or line separators: the trail must
+    /// read as written.
     static func source(_ given: String?) throws -> String {
         guard let given else { return "request body" }
-        guard (1...128).contains(given.utf8.count), given.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            throw APIError.badRequest("source must be 1 to 128 printable characters")
+        guard (1...128).contains(given.utf8.count), PrintableText.isPrintable(given) else {
+            throw APIError.badRequest("source must be 1 to 128 bytes of printable text")
         }
         return given
+    }
+}
+
+/// One serial queue for the node's scans.
+final class ScanWorker: Sendable {
+    private let queue = DispatchQueue(label: "coffer-scan", qos: .utility)
+
+    /// A scan in progress, handed between the request's task and the queue; only one of them
+    /// touches it at a time.
+    final class Stream: @unchecked Sendable {
+        let scan: ScanStream
+        init(_ scan: ScanStream) { self.scan = scan }
+    }
+
+    func run<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
     }
 }

@@ -100,19 +100,14 @@ public final class CofferClient: Sendable {
         try await send(method, path, contentType: contentType, body: body.map { body in { .bytes(ByteBuffer(bytes: body)) } })
     }
 
-    /// Sends the file at `path` as the body, read in pieces as it goes (never whole in memory);
-    /// each address tried reads the file afresh.
+    /// Sends the file at `path` as the body, read in pieces as it goes (never whole in memory)
+    /// up to its end when read, so a log still growing or a pipe works too (chunked, the
+    /// length unknown); each address tried reads the file afresh.
     public func send(_ method: HTTPMethod, _ path: String, file: String, contentType: String) async throws -> ClientResponse {
-        let length: Int
-        do {
-            length = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
-        } catch {
-            throw ClientError.setup("cannot read '\(file)'")
-        }
-        guard FileManager.default.isReadableFile(atPath: file) else { throw ClientError.setup("cannot read '\(file)'") }
+        guard FileHandle(forReadingAtPath: file) != nil else { throw ClientError.setup("cannot read '\(file)'") }
         return try await send(method, path, contentType: contentType) {
             guard let handle = FileHandle(forReadingAtPath: file) else { throw ClientError.setup("cannot read '\(file)'") }
-            return .stream(FilePieces(handle: handle), length: .known(Int64(length)))
+            return .stream(FilePieces(handle: handle), length: .unknown)
         }
     }
 

@@ -182,7 +182,7 @@ public final class Keyspace: @unchecked Sendable {
             return .success(.audited)
 
         case .auditScan(let source, let bytes, let findings, let found, let at, let by):
-            guard (1...128).contains(source.utf8.count), found.count <= Command.maxScanFound,
+            guard (1...128).contains(source.utf8.count), PrintableText.isPrintable(source), found.count <= Command.maxScanFound,
                   found.allSatisfy({ (1...160).contains($0.utf8.count) }) else {
                 return .failure(.invalidRequest("not a scan's audit line"))
             }

@@ -4,52 +4,77 @@ import Glibc
 import Darwin
 #endif
 
-/// Finds candidate occurrences of patterns at least `minimumLength` long by looking at the
-/// text only every `stride` bytes (the sampled q-gram method of Wu–Manber's family).
+/// Finds candidate occurrences of patterns at least `gramLength + stride - 1` long by looking
+/// at the text only every `stride` bytes (the sampled q-gram method of Wu–Manber's family).
 ///
-/// Every occurrence at `s` covers exactly one sampled position `t` in `s ..< s + stride`,
-/// and the gram there is the pattern's gram at offset `t - s` (which ends within the
-/// pattern, since `stride - 1 + gramLength == minimumLength`). So each pattern registers its
-/// grams at offsets `0 ..< stride`; a sampled gram that hits the bit filter is looked up in
-/// buckets of (pattern, offset) and each candidate is compared in full. Nothing here keeps a
-/// gram itself: the filter holds bits of its hash, the buckets indexes into the patterns.
+/// Each pattern has an anchor: a window of that minimum length at offset `a` inside it. An
+/// occurrence at `s` holds its window at `s + a`, which covers exactly one sampled position
+/// `t` in `s + a ..< s + a + stride`, and the gram there is the pattern's gram at offset
+/// `t - s`. So each pattern registers its grams at offsets `a ..< a + stride`; a sampled gram
+/// that hits the bit filter is looked up in buckets of (pattern, offset) and each candidate
+/// is compared in full. Anchors are chosen where the buckets are emptiest, so values that
+/// share a prefix (PEM headers, `sk_live_`) do not all land in one bucket. Nothing here keeps
+/// a gram itself: the filter holds bits of its hash, the buckets indexes into the patterns.
 final class GramSampler: @unchecked Sendable {
     let gramLength: Int
     let stride: Int
     /// The longest pattern this sampler owns: how far past a sampled position a match may end.
     let maximumLength: Int
+    /// The largest registered offset: how far before a sampled position a match may start.
+    let maximumOffset: Int
     private let filter: UnsafeMutableBufferPointer<UInt64>
     private let filterShift: UInt64
     /// Bucket `b`'s entries are `entries[heads[b] ..< heads[b + 1]]`.
     private let heads: UnsafeMutableBufferPointer<UInt32>
     private let bucketShift: UInt64
-    /// Pattern index in the high 24 bits, the gram's offset in the pattern in the low 8.
-    private let entries: UnsafeMutableBufferPointer<UInt32>
+    /// Pattern index in the high 32 bits, the gram's offset in the pattern in the low 32.
+    private let entries: UnsafeMutableBufferPointer<UInt64>
 
     private static let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// Anchor positions tried per pattern, spread over where its window can start.
+    private static let anchorChoices = 16
 
     /// `patterns` indexes into `store`; each is at least `gramLength + stride - 1` long.
     init(gramLength: Int, stride: Int, patterns: [Int], store: ScanPatterns) {
         precondition(gramLength == 4 || gramLength == 8)
-        precondition(store.count < 1 << 24 && stride <= 255)
+        let window = gramLength + stride - 1
         self.gramLength = gramLength
         self.stride = stride
         maximumLength = patterns.map { store.lengths[$0] }.max() ?? 0
 
-        var keyed: [(hash: UInt64, entry: UInt32)] = []
-        keyed.reserveCapacity(patterns.count * stride)
-        for pattern in patterns {
-            precondition(store.lengths[pattern] >= gramLength + stride - 1)
-            let start = store.base + store.starts[pattern]
-            for offset in 0..<stride {
-                let hash = Self.hash(Self.gram(at: start + offset, length: gramLength))
-                keyed.append((hash, UInt32(pattern) << 8 | UInt32(offset)))
-            }
-        }
-        let bucketBits = Self.bits(atLeast: keyed.count, minimum: 4, maximum: 24)
-        let filterBits = Self.bits(atLeast: keyed.count * 16, minimum: 12, maximum: 26)
-        bucketShift = UInt64(64 - bucketBits)
+        let bucketBits = Self.bits(atLeast: patterns.count * stride, minimum: 4, maximum: 24)
+        let filterBits = Self.bits(atLeast: patterns.count * stride * 16, minimum: 12, maximum: 26)
+        let bucketShift = UInt64(64 - bucketBits)
+        self.bucketShift = bucketShift
         filterShift = UInt64(64 - filterBits)
+
+        var load = [UInt32](repeating: 0, count: 1 << bucketBits)
+        var keyed: [(hash: UInt64, entry: UInt64)] = []
+        keyed.reserveCapacity(patterns.count * stride)
+        var maximumOffset = 0
+        for pattern in patterns {
+            let length = store.lengths[pattern]
+            precondition(length >= window)
+            let start = store.base + store.starts[pattern]
+            let last = length - window
+            let choices = last < Self.anchorChoices ? Array(0...last)
+                : (0..<Self.anchorChoices).map { $0 * last / (Self.anchorChoices - 1) }
+            var best = 0, bestLoad = UInt64.max
+            for anchor in choices {
+                var total: UInt64 = 0
+                for offset in anchor..<anchor + stride {
+                    total += UInt64(load[Int(Self.hash(Self.gram(at: start + offset, length: gramLength)) >> bucketShift)])
+                }
+                if total < bestLoad { (best, bestLoad) = (anchor, total) }
+            }
+            for offset in best..<best + stride {
+                let hash = Self.hash(Self.gram(at: start + offset, length: gramLength))
+                load[Int(hash >> bucketShift)] += 1
+                keyed.append((hash, UInt64(pattern) << 32 | UInt64(offset)))
+            }
+            maximumOffset = max(maximumOffset, best + stride - 1)
+        }
+        self.maximumOffset = maximumOffset
 
         filter = .allocate(capacity: 1 << (filterBits - 6))
         filter.initialize(repeating: 0)
@@ -81,8 +106,8 @@ final class GramSampler: @unchecked Sendable {
     /// text that holds bytes `textStart ..< textEnd` at `text`, and appends each occurrence
     /// found as (offset, pattern). Returns the next position to sample.
     ///
-    /// The caller keeps `stride - 1` bytes before `next` in the text, and passes a `last` no
-    /// later than `textEnd - gramLength`.
+    /// The caller keeps `maximumOffset` bytes before `next` in the text, and passes a `last`
+    /// no later than `textEnd - gramLength`.
     func sample(_ text: UnsafeRawPointer, textStart: UInt64, textEnd: UInt64, from next: UInt64, through last: UInt64,
                 patterns: ScanPatterns, into found: inout [(offset: UInt64, pattern: Int)]) -> UInt64 {
         var position = next
@@ -107,7 +132,7 @@ final class GramSampler: @unchecked Sendable {
         let bucket = Int(hash >> bucketShift)
         for index in Int(heads[bucket])..<Int(heads[bucket + 1]) {
             let entry = entries[index]
-            let pattern = Int(entry >> 8), offset = UInt64(entry & 0xFF)
+            let pattern = Int(entry >> 32), offset = entry & 0xFFFF_FFFF
             guard position >= offset else { continue }
             let start = position - offset
             let length = patterns.lengths[pattern]

@@ -44,7 +44,7 @@ public final class ScanStream {
         self.maximumFindings = maximumFindings
         self.reported = reported
         nexts = Array(repeating: 0, count: scanner.samplers.count)
-        let longest = scanner.samplers.map(\.maximumLength).max() ?? 0
+        let longest = scanner.samplers.map { $0.maximumLength + $0.maximumOffset }.max() ?? 0
         buffer = .allocate(byteCount: max(1 << 20, 2 * longest + (64 << 10)), alignment: 16)
     }
 
@@ -105,10 +105,11 @@ public final class ScanStream {
             nexts[index] = sampler.sample(text, textStart: bufferStart, textEnd: end, from: nexts[index], through: end - reach,
                                           patterns: scanner.patterns, into: &found)
         }
-        // A later match starts no earlier than a stride before each sampler's next position.
+        // A later match starts no earlier than a sampler's largest offset before its next position.
         var keep = end
         for (index, sampler) in scanner.samplers.enumerated() {
-            keep = min(keep, nexts[index] >= UInt64(sampler.stride - 1) ? nexts[index] - UInt64(sampler.stride - 1) : 0)
+            let back = UInt64(sampler.maximumOffset)
+            keep = min(keep, nexts[index] >= back ? nexts[index] - back : 0)
         }
         keep = max(keep, bufferStart)
         // Samplers run apart, so a match found now may lie past one another finds later:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CofferClient
+import CofferStore
 import Foundation
 
 /// `coffer scan [FILE...]`: asks a node where its kept values occur in each file (or stdin).
@@ -42,7 +43,7 @@ struct ScanCommand: AsyncParsableCommand {
     private func scan(_ file: String, with client: CofferClient) async throws -> Bool {
         let label = file == "-" ? "stdin" : file
         let safe = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        let path = "/v1/scan?source=" + (String(label.prefix(128)).addingPercentEncoding(withAllowedCharacters: safe) ?? "file")
+        let path = "/v1/scan?source=" + (Self.auditLabel(label).addingPercentEncoding(withAllowedCharacters: safe) ?? "file")
         let response: ClientResponse
         if file == "-" {
             let bytes = try Self.standardInput()
@@ -74,6 +75,20 @@ struct ScanCommand: AsyncParsableCommand {
             }
         }
         return !findings.isEmpty
+    }
+
+    /// The file's name as the audit line gives it: its last 128 bytes at most, whole
+    /// characters, control characters as '?'.
+    static func auditLabel(_ label: String) -> String {
+        var kept: [Character] = []
+        var bytes = 0
+        for character in label.reversed() {
+            let shown: Character = character.unicodeScalars.allSatisfy(PrintableText.allows) ? character : "?"
+            guard bytes + shown.utf8.count <= 128 else { break }
+            bytes += shown.utf8.count
+            kept.append(shown)
+        }
+        return String(kept.reversed())
     }
 
     /// All of stdin, up to the limit a node takes.

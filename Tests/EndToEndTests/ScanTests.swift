@@ -138,8 +138,10 @@ extension EndToEnd {
             let tooLarge = try await admin.send(.POST, "/v1/scan", body: [UInt8](repeating: 0x61, count: (256 << 20) + 1),
                                                 contentType: "application/octet-stream")
             #expect(tooLarge.status == 413 && tooLarge.errorMessage.contains("larger than 268435456 bytes"), "\(tooLarge.errorMessage)")
-            let badSource = try await admin.send(.POST, "/v1/scan?source=%0Abad", body: Array("text".utf8))
-            #expect(badSource.status == 400)
+            for label in ["%0Abad", "a%E2%80%AEgol.exe", String(repeating: "x", count: 129)] {
+                let badSource = try await admin.send(.POST, "/v1/scan?source=\(label)", body: Array("text".utf8))
+                #expect(badSource.status == 400, "\(label)")
+            }
 
             // Nothing was audited (the node still answers, and scans again).
             let after = try await admin.object(.GET, "/v1/audit")["events"] as? [[String: Any]] ?? []
