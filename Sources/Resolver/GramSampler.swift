@@ -22,6 +22,8 @@ final class GramSampler: @unchecked Sendable {
     let maximumLength: Int
     /// The largest registered offset: how far before a sampled position a match may start.
     let maximumOffset: Int
+    /// Where the filter, heads and entries live (bits of value hashes: out of core dumps).
+    private let memory: ScanMemory
     private let filter: UnsafeMutableBufferPointer<UInt64>
     private let filterShift: UInt64
     /// Bucket `b`'s entries are `entries[heads[b] ..< heads[b + 1]]`.
@@ -76,12 +78,14 @@ final class GramSampler: @unchecked Sendable {
         }
         self.maximumOffset = maximumOffset
 
-        filter = .allocate(capacity: 1 << (filterBits - 6))
-        filter.initialize(repeating: 0)
-        heads = .allocate(capacity: (1 << bucketBits) + 1)
-        heads.initialize(repeating: 0)
-        entries = .allocate(capacity: max(keyed.count, 1))
-        entries.initialize(repeating: 0)
+        let filterWords = 1 << (filterBits - 6), headCount = (1 << bucketBits) + 1, entryCount = max(keyed.count, 1)
+        memory = ScanMemory(byteCount: 8 * filterWords + 8 * entryCount + 4 * headCount)
+        let region = memory.bytes.baseAddress!
+        filter = UnsafeMutableBufferPointer(start: region.bindMemory(to: UInt64.self, capacity: filterWords), count: filterWords)
+        entries = UnsafeMutableBufferPointer(start: (region + 8 * filterWords).bindMemory(to: UInt64.self, capacity: entryCount),
+                                             count: entryCount)
+        heads = UnsafeMutableBufferPointer(start: (region + 8 * (filterWords + entryCount)).bindMemory(to: UInt32.self, capacity: headCount),
+                                           count: headCount)
         for (hash, _) in keyed {
             let bit = hash >> filterShift
             filter[Int(bit >> 6)] |= 1 << (bit & 63)
@@ -96,11 +100,6 @@ final class GramSampler: @unchecked Sendable {
         }
     }
 
-    deinit {
-        filter.deallocate()
-        heads.deallocate()
-        entries.deallocate()
-    }
 
     /// Checks the sampled positions from `next` (a multiple of `stride`) through `last`, in
     /// text that holds bytes `textStart ..< textEnd` at `text`, and appends each occurrence

@@ -6,7 +6,7 @@ import Darwin
 
 /// The byte strings a scan looks for: every subject's value as is and as each filter writes
 /// it, each distinct string once with the (subject, encoding) pairs it stands for. The bytes
-/// are secret, so they live in one block from `SecretMemory`, zeroed when the scanner goes.
+/// are secret, so they live in `ScanMemory`, zeroed when the scanner goes.
 final class ScanPatterns: @unchecked Sendable {
     struct Owner: Equatable {
         let subject: Int32
@@ -16,8 +16,8 @@ final class ScanPatterns: @unchecked Sendable {
     /// Values shorter than this are not looked for: too many would match by chance.
     static let minimumValueCount = 8
 
-    private let storage: UnsafeMutableRawBufferPointer
-    private let locked: Bool
+    private let memory: ScanMemory
+    private var storage: UnsafeMutableRawBufferPointer { memory.bytes }
     /// Per distinct pattern: where its bytes start in `storage`, how many, and whose they are.
     let starts: [Int]
     let lengths: [Int]
@@ -41,7 +41,9 @@ final class ScanPatterns: @unchecked Sendable {
             }
         }
         let total = forms.reduce(0) { $0 + $1.length }
-        (storage, locked) = SecretMemory.allocate(max(total, 1))
+        let memory = ScanMemory(byteCount: max(total, 1))
+        self.memory = memory
+        let storage = memory.bytes
         var offsets: [Int] = []
         var written = 0
         for form in forms {
@@ -83,9 +85,5 @@ final class ScanPatterns: @unchecked Sendable {
         self.starts = starts
         self.lengths = lengths
         self.owners = owners
-    }
-
-    deinit {
-        SecretMemory.release(storage, locked: locked)
     }
 }
