@@ -69,8 +69,8 @@ public final class RaftDriver: @unchecked Sendable {
     /// A snapshot image is being read on `snapshotQueue`; no second one starts meanwhile.
     private var snapshotInFlight = false
     private let snapshotQueue = DispatchQueue(label: "coffer-snapshot", qos: .utility)
-    private var durableTerm: UInt64
-    private var durableVote: NodeID
+    /// Decides the order of each Ready's steps (the same core the simulator runs).
+    private var core: DriverCore
     private let published: Mutex<DriverStatus>
 
     /// A keyspace image and the applied index it is at.
@@ -111,7 +111,7 @@ public final class RaftDriver: @unchecked Sendable {
         config.applied = try keyspace.appliedIndex
         raft = Raft(config: config, storage: storage, rng: SplitMix64(seed: seed))
         lastSnapshotIndex = storage.snapshot().metadata.index
-        (durableTerm, durableVote) = (storage.hardState().term, storage.hardState().vote)
+        core = DriverCore(durable: storage.hardState())
         published = Mutex(DriverStatus(id: id))
         publishStatus()
     }
@@ -364,53 +364,57 @@ public final class RaftDriver: @unchecked Sendable {
             proposalAt[entry.index] = proposalID
         }
         let lastCommitted = ready.committedEntries.last?.index ?? 0
-        // A leader sends its appends while it writes them to its own disk (Raft thesis
-        // §10.2.1): it counts itself towards a commit only once this Ready is persisted,
-        // because acknowledgements are stepped on this thread after `process` returns.
-        // An append that only carries the commit index waits until after this Ready: sent
-        // early, it set the followers applying (each a synced commit) while this node applied
-        // the same entries on the write's critical path, three disk flushes at once.
-        let sendEarly = raft.role == .leader
-            && ready.hardState.map { $0.term == durableTerm && $0.vote == durableVote } ?? true
-        func goesEarly(_ message: Message) -> Bool {
-            sendEarly && (message.kind == .heartbeat || (message.kind == .append && !message.entries.isEmpty))
-        }
-        for message in ready.messages where goesEarly(message) {
-            send(message.to, RaftWire.encode(message))
-        }
-        // Applying entries that are already durable in the log can be redone after a power
-        // loss, so such a transaction need not wait for its meta page to reach the disk.
-        let redoable = ready.entries.isEmpty && (ready.snapshot?.isEmpty ?? true)
-            && ready.hardState.map { $0.term == durableTerm && $0.vote == durableVote } ?? true
-        let results: [AppliedCommand] = fatalOnFailure("persist a Ready and apply committed entries") {
-            try keyspace.environment.write(deferringMetaSync: redoable) { txn in
-                if let snapshot = ready.snapshot, !snapshot.isEmpty {
-                    try storage.install(snapshot, in: txn)
-                    try keyspace.restore(snapshot: snapshot.data, appliedIndex: snapshot.metadata.index, in: txn)
+        // The steps come from the driver core; this shell only performs them. What it writes
+        // (persist, sync, apply) goes into one LMDB transaction, synced when the plan syncs:
+        // applying entries already durable in the log can be redone after a power loss.
+        var results: [AppliedCommand] = []
+        var snapshotInstalled = false
+        var write: (persist: (snapshot: Snapshot?, entries: [Entry], hardState: HardState?)?, sync: Bool, applies: Bool)?
+        func performWrite() {
+            guard let pending = write else { return }
+            write = nil
+            results = fatalOnFailure("persist a Ready and apply committed entries") {
+                try keyspace.environment.write(deferringMetaSync: !pending.sync) { txn in
+                    if let persist = pending.persist {
+                        if let snapshot = persist.snapshot {
+                            try storage.install(snapshot, in: txn)
+                            try keyspace.restore(snapshot: snapshot.data, appliedIndex: snapshot.metadata.index, in: txn)
+                        }
+                        try storage.append(persist.entries, in: txn)
+                        if let hard = persist.hardState { try storage.persist(hard, in: txn) }
+                    }
+                    guard pending.applies, lastCommitted > 0 else { return [] }
+                    return try keyspace.apply(commands, upTo: lastCommitted, in: txn)
                 }
-                try storage.append(ready.entries, in: txn)
-                if let hard = ready.hardState { try storage.persist(hard, in: txn) }
-                guard lastCommitted > 0 else { return [] }
-                return try keyspace.apply(commands, upTo: lastCommitted, in: txn)
+            }
+            if let snapshot = pending.persist?.snapshot {
+                snapshotInstalled = true
+                lastSnapshotIndex = max(lastSnapshotIndex, snapshot.metadata.index)
+                logger.info("installed a snapshot from the leader", metadata: ["index": "\(snapshot.metadata.index)"])
+            }
+            // Persisted, applied and installed: now the messages may promise it.
+            if !results.isEmpty || snapshotInstalled { onApplied(results, snapshotInstalled) }
+        }
+        for step in core.plan(ready, role: raft.role) {
+            switch step {
+            case .send(let messages):
+                performWrite()
+                for message in messages { send(message.to, RaftWire.encode(message)) }
+            case .persist(let snapshot, let entries, let hardState):
+                write = ((snapshot, entries, hardState), false, false)
+            case .sync:
+                write?.sync = true
+            case .apply:
+                if write == nil { write = (nil, false, true) } else { write?.applies = true }
+            case .confirmReads(let states):
+                performWrite()
+                for state in states {
+                    let context = UInt64(bigEndianBytes: state.context) ?? 0
+                    for pending in reads.removeValue(forKey: context) ?? [] { confirmedReads.append((state.index, pending)) }
+                }
             }
         }
-        if let hard = ready.hardState { (durableTerm, durableVote) = (hard.term, hard.vote) }
-        let snapshotInstalled = ready.snapshot.map { !$0.isEmpty } ?? false
-        if let snapshot = ready.snapshot, snapshotInstalled {
-            lastSnapshotIndex = max(lastSnapshotIndex, snapshot.metadata.index)
-            logger.info("installed a snapshot from the leader", metadata: ["index": "\(snapshot.metadata.index)"])
-        }
-        if !results.isEmpty || snapshotInstalled { onApplied(results, snapshotInstalled) }
-        // Persisted, applied and installed: now the messages may promise it. A response tells
-        // the leader what this Ready applied, not only what earlier ones did, so a rotation
-        // learns it is in effect here without waiting for the next heartbeat.
-        let appliedNow = max(lastCommitted, snapshotInstalled ? ready.snapshot?.metadata.index ?? 0 : 0)
-        for var message in ready.messages where !goesEarly(message) {
-            if message.kind == .appendResponse || message.kind == .heartbeatResponse {
-                message.applied = max(message.applied, appliedNow)
-            }
-            send(message.to, RaftWire.encode(message))
-        }
+        performWrite()
         for result in results {
             if let proposalID = proposalAt[result.index], let pending = proposals.removeValue(forKey: proposalID) {
                 pending.succeed(result)
@@ -418,10 +422,6 @@ public final class RaftDriver: @unchecked Sendable {
         }
         if lastCommitted > 0 || snapshotInstalled {
             failOverwrittenProposals(upTo: max(lastCommitted, ready.snapshot?.metadata.index ?? 0), kept: proposalAt)
-        }
-        for state in ready.readStates {
-            let context = UInt64(bigEndianBytes: state.context) ?? 0
-            for pending in reads.removeValue(forKey: context) ?? [] { confirmedReads.append((state.index, pending)) }
         }
         let applied = max(lastCommitted, ready.snapshot?.metadata.index ?? 0, raft.appliedIndex)
         resolveWaiters(applied: applied)

@@ -44,6 +44,11 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     public var clientTimeout: Int
     public var preVote: Bool
     public var churnDelay: ClosedRange<Int>
+    /// Share of crashes that are power cuts: what was written but not synced is gone, or
+    /// torn (a prefix of the entries survives, the hard state, written after them, only
+    /// with all of them: what a WAL that cuts a torn tail keeps). The others are process
+    /// crashes: the operating system keeps every write.
+    public var powerCutShare: Double
 
     static func drawn(from rng: inout SplitMix64) -> FaultPlan {
         func pick(_ values: [Double]) -> Double { values[rng.below(values.count)] }
@@ -70,7 +75,8 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             checkQuorum: rng.below(3) != 0,
             clientTimeout: [120, 250, 500][rng.below(3)],
             preVote: rng.below(4) != 0,
-            churnDelay: 0...[2, 5, 10, 30][rng.below(4)])
+            churnDelay: 0...[2, 5, 10, 30][rng.below(4)],
+            powerCutShare: pick([0, 0.5, 1]))
     }
 
     public var description: String {
@@ -80,6 +86,6 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             + "membership=\(pct(membershipRate)) transfer=\(pct(transferRate)) disk=\(diskLatency) "
             + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep) "
             + "msgBytes=\(maxMessageBytes) inflight=\(maxInflight) leaderCrashes=\(pct(leaderCrashShare)) "
-            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms checkQuorum=\(checkQuorum) clientTimeout=\(clientTimeout)ms preVote=\(preVote)"
+            + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms checkQuorum=\(checkQuorum) clientTimeout=\(clientTimeout)ms preVote=\(preVote) powerCuts=\(pct(powerCutShare))"
     }
 }

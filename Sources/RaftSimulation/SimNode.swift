@@ -11,8 +11,13 @@ final class SimNode {
     var raft: Raft?
     /// Bumped on each crash so events scheduled by a previous life are ignored.
     var incarnation = 0
-    /// A Ready being written; its messages go out only once it is durable.
+    /// A Ready being written: the steps the driver core planned for after its sync wait here.
     var pendingReady: Ready?
+    var pendingSteps: [DriverCore.Step] = []
+    /// What the Ready being written wrote before its sync: in the OS, not yet on the disk.
+    var unsyncedWrite: (snapshot: Snapshot?, entries: [Entry], hardState: HardState?)?
+    /// The node's driver core: the same order of work a real node follows.
+    var core = DriverCore(durable: HardState())
     var store = KeyValueStore()
     var appliedConf = ConfState()
     var applied: LogIndex = 0
@@ -57,15 +62,27 @@ final class SimNode {
         config.checkQuorum = plan.checkQuorum
         config.preVote = plan.preVote
         raft = Raft(config: config, storage: disk, rng: rng)
+        core = DriverCore(durable: disk.hardState())
         pendingReady = nil
+        pendingSteps = []
+        unsyncedWrite = nil
         pendingWrites = []
         waitingReads = []
+    }
+
+    /// Writes what `persist` wrote to the disk (a sync, or a crash the OS survives).
+    func writeToDisk(_ write: (snapshot: Snapshot?, entries: [Entry], hardState: HardState?)) throws {
+        if let snapshot = write.snapshot { try disk.applySnapshot(snapshot) }
+        try disk.append(write.entries)
+        if let hard = write.hardState { disk.setHardState(hard) }
     }
 
     func crash() {
         raft = nil
         lastObservedCommit = 0
         pendingReady = nil
+        pendingSteps = []
+        unsyncedWrite = nil
         pendingWrites = []
         waitingReads = []
         incarnation += 1

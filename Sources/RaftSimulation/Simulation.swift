@@ -248,7 +248,10 @@ public final class Simulation {
             }
             n.raft = raft
             n.pendingReady = ready
-            queue.push(.persisted(n.id, incarnation: n.incarnation), at: now + rng.inRange(plan.diskLatency))
+            // The node's own driver core decides the order: a leader's appends may leave
+            // before its write is synced.
+            perform(n.core.plan(ready, role: raft.role), at: n)
+            return
         }
         do {
             let before = n.lastObservedCommit
@@ -260,7 +263,9 @@ public final class Simulation {
         }
     }
 
-    /// Each voter's log as an election would see it: in memory if up, on disk if down.
+    /// Each voter's log as it would be after a power cut: what its disk holds (synced), up or
+    /// down. A committed entry must be there on a majority: a leader that counted its own
+    /// unsynced write, or a follower that acknowledged before its sync, fails here.
     private func checkCommitDurable(leader: SimNode) throws(SafetyChecker.Violation) {
         let lr = leader.raft!
         let index = lr.commitIndex
@@ -268,52 +273,73 @@ public final class Simulation {
         var voters: [SafetyChecker.VoterLog] = []
         for id in lr.confState.voters {
             guard let n = node(id), !n.retired else { continue }
-            if let r = n.raft {
-                voters.append(.init(id: id, lastIndex: r.lastIndex, lastTerm: r.term(at: r.lastIndex) ?? 0,
-                                    termAtCheckedIndex: r.term(at: index), compactedPastCheckedIndex: index < r.firstIndex - 1))
-            } else {
-                let last = n.disk.lastIndex()
-                voters.append(.init(id: id, lastIndex: last, lastTerm: (try? n.disk.term(at: last)) ?? 0,
-                                    termAtCheckedIndex: try? n.disk.term(at: index), compactedPastCheckedIndex: index < n.disk.firstIndex() - 1))
-            }
+            let last = n.disk.lastIndex()
+            voters.append(.init(id: id, lastIndex: last, lastTerm: (try? n.disk.term(at: last)) ?? 0,
+                                termAtCheckedIndex: try? n.disk.term(at: index), compactedPastCheckedIndex: index < n.disk.firstIndex() - 1))
         }
         try checker.checkCommitIsDurable(index: index, term: term, leader: leader.id, voters: voters)
     }
 
-    /// The Ready became durable: write it to disk, send its messages, apply its entries.
-    private func persist(_ n: SimNode) {
-        guard let ready = n.pendingReady, n.raft != nil else { return }
-        do {
-            if let snap = ready.snapshot {
-                try checker.checkSnapshot(snap.metadata, node: n.id)
-                try n.disk.applySnapshot(snap)
+    /// Performs a Ready's steps in order until a sync, which the simulated disk completes
+    /// later (`persisted`); after the last step the Ready is done.
+    private func perform(_ steps: [DriverCore.Step], at n: SimNode) {
+        for (position, step) in steps.enumerated() {
+            switch step {
+            case .send(let messages):
+                for m in messages { send(m) }
+            case .persist(let snapshot, let entries, let hardState):
+                n.unsyncedWrite = (snapshot, entries, hardState)
+            case .sync:
+                n.pendingSteps = Array(steps[(position + 1)...])
+                queue.push(.persisted(n.id, incarnation: n.incarnation), at: now + rng.inRange(plan.diskLatency))
+                return
+            case .apply(let snapshot, let entries):
+                // Without a sync (only a commit index to record) the write goes to disk as is.
+                guard writeUnsynced(n) else { return }
+                if let snap = snapshot {
+                    n.store = KeyValueStore(snapshotData: snap.data)
+                    n.appliedConf = snap.metadata.confState
+                    n.applied = snap.metadata.index
+                    log("node \(n.id) installed snapshot at \(snap.metadata.index)")
+                }
+                for entry in entries { apply(entry, at: n) }
+            case .confirmReads(let states):
+                for read in states {
+                    guard let cmd = Command(decoding: read.context), case .get(let key) = cmd.input else { continue }
+                    n.waitingReads.append((read.index, SimNode.ClientOp(client: cmd.client, opID: cmd.opID), key))
+                }
             }
-            try n.disk.append(ready.entries)
-            if let hard = ready.hardState { n.disk.setHardState(hard) }
-        } catch let error as SafetyChecker.Violation {
-            failure = error.description
-            return
-        } catch {
-            failure = "node \(n.id) disk write failed: \(error)"
-            return
         }
-        for m in ready.messages { send(m) }
-        if let snap = ready.snapshot {
-            n.store = KeyValueStore(snapshotData: snap.data)
-            n.appliedConf = snap.metadata.confState
-            n.applied = snap.metadata.index
-            log("node \(n.id) installed snapshot at \(snap.metadata.index)")
-        }
-        for entry in ready.committedEntries { apply(entry, at: n) }
-        for read in ready.readStates {
-            guard let cmd = Command(decoding: read.context), case .get(let key) = cmd.input else { continue }
-            n.waitingReads.append((read.index, SimNode.ClientOp(client: cmd.client, opID: cmd.opID), key))
-        }
+        guard writeUnsynced(n), let ready = n.pendingReady else { return }
         n.pendingReady = nil
+        n.pendingSteps = []
         n.raft!.advance(ready)
         serveReads(n)
         maybeSnapshot(n)
         afterStep(n)
+    }
+
+    /// Moves what the node wrote to its disk; false (and a failure recorded) if that broke a rule.
+    private func writeUnsynced(_ n: SimNode) -> Bool {
+        guard let write = n.unsyncedWrite else { return true }
+        n.unsyncedWrite = nil
+        do {
+            if let snap = write.snapshot { try checker.checkSnapshot(snap.metadata, node: n.id) }
+            try n.writeToDisk(write)
+            return true
+        } catch let error as SafetyChecker.Violation {
+            failure = error.description
+        } catch {
+            failure = "node \(n.id) disk write failed: \(error)"
+        }
+        return false
+    }
+
+    /// The Ready's write is durable: go on with the steps after its sync.
+    private func persist(_ n: SimNode) {
+        guard n.pendingReady != nil, n.raft != nil else { return }
+        guard writeUnsynced(n) else { return }
+        perform(n.pendingSteps, at: n)
     }
 
     private func apply(_ entry: Entry, at n: SimNode) {
@@ -522,8 +548,30 @@ public final class Simulation {
         return impaired < (conf.voters.count - 1) / 2
     }
 
+    /// A process crash keeps what the node wrote (the OS has it); a power cut loses what was
+    /// not synced, or tears it: a prefix of the entries survives, and the hard state only
+    /// with all of them. Safe because nothing sent before the sync promised either.
     private func crash(_ n: SimNode) {
-        log("crash node \(n.id)\(n.pendingReady != nil ? " (losing an unsynced write)" : "")")
+        if let write = n.unsyncedWrite {
+            if rng.chance(plan.powerCutShare) {
+                if write.snapshot == nil, rng.chance(0.5) {
+                    // Entries are written before the hard state (whose commit index may cover
+                    // them), so the state survives only when every entry did.
+                    let kept = rng.below(write.entries.count + 1)
+                    let state = kept == write.entries.count && rng.chance(0.5) ? write.hardState : nil
+                    n.unsyncedWrite = (nil, Array(write.entries.prefix(kept)), state)
+                    log("power cut on node \(n.id): a torn write keeps \(kept) of \(write.entries.count) entries")
+                    _ = writeUnsynced(n)
+                } else {
+                    log("power cut on node \(n.id): its unsynced write is lost")
+                }
+            } else {
+                log("crash node \(n.id): the OS keeps its unsynced write")
+                _ = writeUnsynced(n)
+            }
+        } else {
+            log("crash node \(n.id)")
+        }
         n.crash()
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RaftSimulation
 
@@ -9,14 +10,18 @@ enum SeedBudget {
     static let freshSeedsPerSize = 3
 }
 
-private func runSeeds(_ seeds: [UInt64], nodes: Int) -> [SimulationResult] {
-    var failures: [SimulationResult] = []
-    for seed in seeds {
-        let result = Simulation(options: SimulationOptions(seed: seed, nodeCount: nodes)).run()
-        if !result.passed {
-            failures.append(result)
-            Issue.record("seed \(seed) (\(nodes) nodes) failed: \(result.failure!) — replay: raft-sim --seed \(seed) --nodes \(nodes) --trace")
-        }
+/// Runs the seeds on a thread of their own (a minute of work must not hold one of the two
+/// threads of the cooperative pool the other suites' tests run on), then records each
+/// failure in the calling test.
+private func runSeeds(_ seeds: [UInt64], nodes: Int) async -> [SimulationResult] {
+    let failures = await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationResult], Never>) in
+        Thread {
+            continuation.resume(returning: seeds.map { Simulation(options: SimulationOptions(seed: $0, nodeCount: nodes)).run() }
+                .filter { !$0.passed })
+        }.start()
+    }
+    for result in failures {
+        Issue.record("seed \(result.seed) (\(nodes) nodes) failed: \(result.failure!) — replay: raft-sim --seed \(result.seed) --nodes \(nodes) --trace")
     }
     print("simulation: \(seeds.count - failures.count) passed, \(failures.count) failed (\(nodes) nodes, seeds \(seeds.first!)...\(seeds.last!))")
     return failures
@@ -38,19 +43,19 @@ private func randomSeeds() -> [UInt64] {
         #expect(a.events == b.events && a.operations == b.operations)
     }
 
-    @Test func fixedSeedsThreeNodes() {
-        #expect(runSeeds(Array(SeedBudget.threeNodeSeeds), nodes: 3).isEmpty)
+    @Test func fixedSeedsThreeNodes() async {
+        #expect(await runSeeds(Array(SeedBudget.threeNodeSeeds), nodes: 3).isEmpty)
     }
 
-    @Test func fixedSeedsFiveNodes() {
-        #expect(runSeeds(Array(SeedBudget.fiveNodeSeeds), nodes: 5).isEmpty)
+    @Test func fixedSeedsFiveNodes() async {
+        #expect(await runSeeds(Array(SeedBudget.fiveNodeSeeds), nodes: 5).isEmpty)
     }
 
-    @Test func freshSeeds() {
+    @Test func freshSeeds() async {
         for nodes in [3, 5] {
             let seeds = randomSeeds()
             print("simulation: fresh seeds for \(nodes) nodes: \(seeds.map(String.init).joined(separator: ", "))")
-            #expect(runSeeds(seeds, nodes: nodes).isEmpty)
+            #expect(await runSeeds(seeds, nodes: nodes).isEmpty)
         }
     }
 
