@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Resolver", targets: ["Resolver"]),
+        // For the benchmarks package: its seeded generator.
+        .library(name: "Raft", targets: ["Raft"]),
         .executable(name: "coffer", targets: ["coffer"]),
     ],
     dependencies: [

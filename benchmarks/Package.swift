@@ -29,6 +29,7 @@ let package = Package(
             name: "scan-bench",
             dependencies: [
                 .product(name: "Resolver", package: mainPackage),
+                .product(name: "Raft", package: mainPackage),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

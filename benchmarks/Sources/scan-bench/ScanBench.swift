@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Raft
 import Resolver
 
 /// The scanner alone against `rg -F -f` and `grep -F -f`: `generate` writes the text and
@@ -24,7 +25,7 @@ struct ScanBench: ParsableCommand {
         @Option(help: "Occurrences to plant, spread over the text.") var planted = 1_000
 
         func run() throws {
-            var random = SplitMix(seed: options.seed)
+            var random = SplitMix64(seed: options.seed)
             let values = BenchValues.make(secrets: options.secrets, versions: options.versions, random: &random)
             let forms = try BenchValues.forms(of: values)
             // One pattern a line, each distinct string once (rg and grep read them so).
@@ -56,7 +57,7 @@ struct ScanBench: ParsableCommand {
         @Flag(help: "Print each finding's byte offset, subject and encoding (to compare with rg -o -b).") var list = false
 
         func run() throws {
-            var random = SplitMix(seed: options.seed)
+            var random = SplitMix64(seed: options.seed)
             let values = BenchValues.make(secrets: options.secrets, versions: options.versions, random: &random)
             let built = ContinuousClock.now
             let scanner = ValueScanner(try values.enumerated().map { index, value in
@@ -94,7 +95,7 @@ struct ScanBench: ParsableCommand {
 
 /// Values like real credentials: tokens, hex keys, passwords with punctuation; 12 to 64 bytes.
 enum BenchValues {
-    static func make(secrets: Int, versions: Int, random: inout SplitMix) -> [[UInt8]] {
+    static func make(secrets: Int, versions: Int, random: inout SplitMix64) -> [[UInt8]] {
         let token = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)
         let hex = Array("0123456789abcdef".utf8)
         let password = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*()/+=\"\\ ".utf8)
@@ -134,7 +135,7 @@ enum LogLines {
     static let levels = ["INFO", "DEBUG", "WARN", "ERROR"]
     static let hex = Array("0123456789abcdef".utf8)
 
-    static func append(to text: inout [UInt8], random: inout SplitMix) {
+    static func append(to text: inout [UInt8], random: inout SplitMix64) {
         let second = random.next() % 86_400
         text += Array("2026-12-07T\(pad(second / 3600)):\(pad(second / 60 % 60)):\(pad(second % 60)).\(random.next() % 1000)Z ".utf8)
         text += Array(levels[Int(random.next() % 4)].utf8) + [0x20]
@@ -145,16 +146,4 @@ enum LogLines {
     }
 
     private static func pad(_ value: UInt64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-}
-
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
