@@ -88,8 +88,9 @@ final class Deployment: @unchecked Sendable {
     /// others know them but wait to be added.
     /// `limits` is written as each node's `limits` section. `tokenApprovals` 2 starts the
     /// cluster under the two-person rule, with a second admin token in `admin2.token`.
+    /// `electionTicks` of 50 ms ticks replaces the default timing (250 ms).
     init(nodes: Int = 1, founders: Int? = nil, proxied: Bool = false, snapshotEvery: Int? = nil,
-         limits: [String: Int]? = nil, tokenApprovals: Int = 1) throws {
+         limits: [String: Int]? = nil, tokenApprovals: Int = 1, electionTicks: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-e2e-\(UUID())").path
         self.nodes = nodes
         apiPort = freePorts(nodes)
@@ -106,6 +107,7 @@ final class Deployment: @unchecked Sendable {
                     config["initialMembers"] = members
                 }
                 if let snapshotEvery { config["raft"] = ["tickMilliseconds": 50, "electionTicks": 10, "snapshotEvery": snapshotEvery] }
+                if let electionTicks { config["raft"] = ["tickMilliseconds": 50, "electionTicks": electionTicks] }
                 if let limits { config["limits"] = limits }
                 guard proxied, var members = config["initialMembers"] as? [[String: Any]] else { return }
                 for (position, member) in members.enumerated() {
