@@ -17,14 +17,10 @@ extension Keyspace {
             var kept: [KeptValue] = []
             for row in try SecretRows.records(in: txn) {
                 let record = try decode(SecretRecord.self, row.value)
-                let prefix = SecretRows.prefix(record.name) + [SecretRows.Kind.value.rawValue]
-                for value in try txn.scan(Table.secretRows, prefix: prefix) {
-                    guard let version = UInt64(bigEndianBytes: Array(value.key.dropFirst(prefix.count))) else {
-                        throw StoreError.corrupt("a sealed value's key without its version")
-                    }
+                for (version, _, sealed) in try SecretRows.sealedValues(record.name, in: txn) {
                     let info = try txn.get(Table.secretRows, SecretRows.version(record.name, version))
                         .map { try decode(VersionInfo.self, $0) }
-                    kept.append(KeptValue(name: record.name, version: version, sealed: try decode(SealedValue.self, value.value),
+                    kept.append(KeptValue(name: record.name, version: version, sealed: try decode(SealedValue.self, sealed),
                                           isCurrent: version == record.currentVersion, isCompromised: info?.compromise != nil))
                 }
             }

@@ -164,12 +164,9 @@ extension Keyspace {
             for row in try SecretRows.records(in: txn) {
                 let record = try decode(SecretRecord.self, row.value)
                 guard record.currentVersion > UInt64(count) else { continue }
-                let prefix = SecretRows.prefix(record.name) + [SecretRows.Kind.value.rawValue]
-                for value in try txn.scan(Table.secretRows, prefix: prefix) {
-                    guard let version = UInt64(bigEndianBytes: Array(value.key.dropFirst(prefix.count))) else { continue }
-                    if version <= record.currentVersion - UInt64(count), try !isCompromised(record.name, version, in: txn) {
-                        try txn.delete(Table.secretRows, value.key)
-                    }
+                for (version, key, _) in try SecretRows.sealedValues(record.name, in: txn)
+                where version <= record.currentVersion - UInt64(count) {
+                    if try !isCompromised(record.name, version, in: txn) { try txn.delete(Table.secretRows, key) }
                 }
             }
         }

@@ -342,8 +342,7 @@ public final class Keyspace: @unchecked Sendable {
     /// The versions of the secret `name` whose sealed values are still kept, oldest first.
     public func keptVersions(named name: String) throws -> [UInt64] {
         try environment.read { txn in
-            let prefix = SecretRows.prefix(name) + [SecretRows.Kind.value.rawValue]
-            return try txn.scan(Table.secretRows, prefix: prefix).compactMap { UInt64(bigEndianBytes: Array($0.key.dropFirst(prefix.count))) }
+            try SecretRows.sealedValues(name, in: txn).map(\.version)
         }
     }
 

@@ -27,6 +27,17 @@ enum SecretRows {
 
     static func history(_ name: String) -> [UInt8] { prefix(name) + [Kind.version.rawValue] }
 
+    /// The secret `name`'s kept sealed values, oldest first: each row's version, key and bytes.
+    static func sealedValues(_ name: String, in txn: LMDBTransaction) throws -> [(version: UInt64, key: [UInt8], value: [UInt8])] {
+        let prefix = prefix(name) + [Kind.value.rawValue]
+        return try txn.scan(Keyspace.Table.secretRows, prefix: prefix).map { row in
+            guard let version = UInt64(bigEndianBytes: Array(row.key.dropFirst(prefix.count))) else {
+                throw StoreError.corrupt("a sealed value's key without its version")
+            }
+            return (version, row.key, row.value)
+        }
+    }
+
     /// Every secret's record, in folded-name order: two lookups per secret, whatever the length
     /// of its history.
     static func records(in txn: LMDBTransaction) throws -> [(key: [UInt8], value: [UInt8])] {
