@@ -49,6 +49,16 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     /// with all of them: what a WAL that cuts a torn tail keeps). The others are process
     /// crashes: the operating system keeps every write.
     public var powerCutShare: Double
+    /// Per fault decision: probability that the leader takes a burst of proposals and is
+    /// deposed (crashed or cut off) within 2 ms. Its appends leave before its own sync, so
+    /// followers keep long tails the next leader must cut (AppendEntries rule 3), and a
+    /// power cut can leave them on a follower while the old leader lost them.
+    public var burstRate: Double
+    /// Probability that a leader's append or heartbeat comes with an older append to the
+    /// same follower: one of the last 64 appends sent (any leader, any term: rule 1), or an
+    /// append of a prefix of the leader's log with its current commit index, which may match
+    /// only a prefix of a follower's log whose tail still conflicts (rules 3–5).
+    public var replayRate: Double
 
     static func drawn(from rng: inout SplitMix64) -> FaultPlan {
         func pick(_ values: [Double]) -> Double { values[rng.below(values.count)] }
@@ -61,7 +71,7 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             crashRate: pick([0, 0.05, 0.1, 0.2]),
             restartRate: pick([0.1, 0.3, 0.6]),
             partitionRate: pick([0, 0.05, 0.1]),
-            healRate: pick([0.1, 0.3]),
+            healRate: pick([0.05, 0.1, 0.3]),
             membershipRate: pick([0, 0.03, 0.08]),
             transferRate: pick([0, 0.03, 0.06]),
             diskLatency: 0...[1, 3, 10][rng.below(3)],
@@ -76,7 +86,9 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             clientTimeout: [120, 250, 500][rng.below(3)],
             preVote: rng.below(4) != 0,
             churnDelay: 0...[2, 5, 10, 30][rng.below(4)],
-            powerCutShare: pick([0, 0.5, 1]))
+            powerCutShare: pick([0, 0.5, 1]),
+            burstRate: pick([0, 0.1, 0.3]),
+            replayRate: pick([0, 0.1, 0.3]))
     }
 
     public var description: String {
@@ -87,5 +99,6 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep) "
             + "msgBytes=\(maxMessageBytes) inflight=\(maxInflight) leaderCrashes=\(pct(leaderCrashShare)) "
             + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms checkQuorum=\(checkQuorum) clientTimeout=\(clientTimeout)ms preVote=\(preVote) powerCuts=\(pct(powerCutShare))"
+            + " bursts=\(pct(burstRate)) replays=\(pct(replayRate))"
     }
 }

@@ -14,16 +14,20 @@ enum SeedBudget {
 /// threads of the cooperative pool the other suites' tests run on), then records each
 /// failure in the calling test.
 private func runSeeds(_ seeds: [UInt64], nodes: Int) async -> [SimulationResult] {
-    let failures = await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationResult], Never>) in
+    let results = await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationResult], Never>) in
         Thread {
-            continuation.resume(returning: seeds.map { Simulation(options: SimulationOptions(seed: $0, nodeCount: nodes)).run() }
-                .filter { !$0.passed })
+            continuation.resume(returning: seeds.map { Simulation(options: SimulationOptions(seed: $0, nodeCount: nodes)).run() })
         }.start()
+    }
+    let failures = results.filter { !$0.passed }
+    let undecided = results.filter(\.linearizabilityUndecided).map(\.seed)
+    if UndecidedBudget.isExceeded(undecided: undecided.count, seeds: seeds.count) {
+        Issue.record("linearizability undecided for \(undecided.count) of \(seeds.count) seeds (\(nodes) nodes): \(undecided)")
     }
     for result in failures {
         Issue.record("seed \(result.seed) (\(nodes) nodes) failed: \(result.failure!) — replay: raft-sim --seed \(result.seed) --nodes \(nodes) --trace")
     }
-    print("simulation: \(seeds.count - failures.count) passed, \(failures.count) failed (\(nodes) nodes, seeds \(seeds.first!)...\(seeds.last!))")
+    print("simulation: \(seeds.count - failures.count) passed, \(failures.count) failed, \(undecided.count) undecided (\(nodes) nodes, seeds \(seeds.first!)...\(seeds.last!))")
     return failures
 }
 

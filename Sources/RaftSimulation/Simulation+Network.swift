@@ -1,0 +1,69 @@
+import Raft
+
+/// The simulated network: loss, duplication, delay and partitions, all from the seed.
+extension Simulation {
+    func send(_ m: Message) {
+        transmit(m)
+        guard phase == .faults, m.kind == .append || m.kind == .heartbeat else { return }
+        if m.kind == .append {
+            pastAppends.append(m)
+            if pastAppends.count > 64 { pastAppends.removeFirst() }
+        }
+        guard rng.chance(plan.replayRate) else { return }
+        // Half the time an append of the leader's current log, half an old message as sent.
+        let replay = rng.chance(0.5) ? prefixAppend(beside: m) : pastAppends.isEmpty ? nil : pastAppends[rng.below(pastAppends.count)]
+        guard var replay else { return }
+        replay.to = m.to
+        if trace != nil { log("replay \(describe(replay))") }
+        transmit(replay)
+    }
+
+    /// An append the same leader could have sent earlier in its term (any prefix of its log
+    /// is a legal append), carrying its current commit index, from up to 20 entries behind
+    /// that index or the message's: it may match only a prefix of a follower's log whose
+    /// tail still conflicts, and carry a commit index beyond that prefix (rules 3–5).
+    func prefixAppend(beside m: Message) -> Message? {
+        guard let raft = node(m.from)?.raft, raft.role == .leader, raft.term == m.term else { return nil }
+        let base = m.kind == .append && rng.chance(0.5) ? m.index : min(raft.commitIndex, raft.lastIndex)
+        let low = max(raft.firstIndex - 1, base >= 20 ? base - 20 : 0)
+        guard base > low else { return nil }
+        let prev = low + LogIndex(rng.below(Int(base - low)))
+        guard let prevTerm = raft.term(at: prev) else { return nil }
+        var replay = Message(kind: .append, from: m.from, to: m.to, term: m.term)
+        replay.index = prev
+        replay.logTerm = prevTerm
+        replay.entries = raft.entries(from: prev + 1, to: min(prev + 1 + LogIndex(rng.inRange(1...3)), raft.lastIndex + 1))
+        replay.commit = raft.commitIndex
+        return replay
+    }
+
+    func transmit(_ m: Message) {
+        guard let target = node(m.to), !target.retired else { return }
+        guard network.allows(from: m.from, to: m.to) else { return }
+        let faulty = phase == .faults
+        if faulty && rng.chance(plan.dropRate) { return }
+        queue.push(.deliver(m), at: now + delay(faulty))
+        if faulty && rng.chance(plan.duplicateRate) {
+            queue.push(.deliver(m), at: now + delay(faulty))
+        }
+    }
+
+    func delay(_ faulty: Bool) -> Int {
+        faulty && rng.chance(plan.slowRate) ? rng.inRange(plan.slowDelay) : rng.inRange(plan.delay)
+    }
+
+
+    func describe(_ m: Message) -> String {
+        var text = "\(m.kind) \(m.from)->\(m.to) t\(m.term)"
+        switch m.kind {
+        case .append: text += " prev=\(m.index)/\(m.logTerm) n=\(m.entries.count) commit=\(m.commit)"
+        case .appendResponse: text += " index=\(m.index)\(m.reject ? " REJECT hint=\(m.rejectHint)" : "")"
+        case .vote, .preVote: text += " last=\(m.index)/\(m.logTerm)\(m.forceVote ? " forced" : "")"
+        case .voteResponse, .preVoteResponse: text += m.reject ? " REJECT" : " GRANT"
+        case .heartbeat: text += " commit=\(m.commit)"
+        case .snapshotChunk: text += " snap=\(m.snapshot?.index ?? 0) offset=\(m.chunkOffset)\(m.chunkIsLast ? " last" : "")"
+        default: break
+        }
+        return text
+    }
+}
