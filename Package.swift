@@ -99,7 +99,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CofferAPITests", dependencies: ["CofferAPI", "CofferStore", "Resolver"]),
-        // CofferStore only to alter a stopped member's files as a tamperer would.
-        .testTarget(name: "EndToEndTests", dependencies: ["CofferClient", "CofferStore"]),
+        // CofferStore only to alter a stopped member's files as a tamperer would; Linearizability and
+        // Raft (its seeded generator) for the Jepsen-style test.
+        .testTarget(name: "EndToEndTests", dependencies: ["CofferClient", "CofferStore", "Linearizability", "Raft"]),
     ]
 )

@@ -206,7 +206,7 @@ final class Deployment: @unchecked Sendable {
     }
 
     deinit {
-        for process in servers.values where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in servers.values where !hasExited(process.processIdentifier) { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -240,7 +240,7 @@ final class Deployment: @unchecked Sendable {
                 if nodes == 1 { try await waitReady() }
                 return
             }
-            if !process.isRunning { throw HarnessError("node\(index) exited at start: \(log(index))") }
+            if hasExited(process.processIdentifier) { throw HarnessError("node\(index) exited at start: \(log(index))") }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw HarnessError("node\(index) did not become healthy: \(log(index))")
@@ -253,19 +253,25 @@ final class Deployment: @unchecked Sendable {
 
     /// The process id of node `index`, while it runs.
     func pid(_ index: Int) -> Int32? {
-        servers[index].flatMap { $0.isRunning ? $0.processIdentifier : nil }
+        servers[index].flatMap { hasExited($0.processIdentifier) ? nil : $0.processIdentifier }
     }
 
     func kill9(_ index: Int = 1) {
-        guard let process = servers[index] else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        end(index, with: SIGKILL)
     }
 
     func stop(_ index: Int = 1) {
+        end(index, with: SIGTERM)
+    }
+
+    /// Sends `signal` and waits until the process has ended, watching /proc rather than
+    /// `Process.waitUntilExit`, which never returned once for a node killed while another
+    /// one was starting (the Jepsen test's nemesis kills and restarts as clients run).
+    private func end(_ index: Int, with signal: Int32) {
         guard let process = servers[index] else { return }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        let pid = process.processIdentifier
+        kill(pid, signal)
+        while !hasExited(pid) { usleep(5_000) }
     }
 
     func log(_ index: Int = 1) -> String {
@@ -308,6 +314,13 @@ final class Deployment: @unchecked Sendable {
         }
         return files.sorted { $0.0 < $1.0 }
     }
+}
+
+/// Whether `pid` has ended: gone, or a zombie not yet reaped.
+func hasExited(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")"), let state = stat[close...].dropFirst(2).first else { return true }
+    return state == "Z" || state == "X"
 }
 
 struct HarnessError: Error, CustomStringConvertible {
