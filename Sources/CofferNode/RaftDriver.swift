@@ -54,11 +54,8 @@ public final class RaftDriver: @unchecked Sendable {
     private static let queuedMessageByteLimit = 128 * 1024 * 1024
     private var stopping = false
     private var thread: Thread?
-    private var proposals: [ProposalID: Pending<AppliedCommand>] = [:]
-    /// The reads waiting for each ReadIndex context: all that arrived in one loop share one.
-    private var reads: [UInt64: [Pending<UInt64>]] = [:]
-    private var confirmedReads: [(index: UInt64, pending: Pending<UInt64>)] = []
-    private var appliedWaiters: [(index: UInt64, pending: Pending<UInt64>)] = []
+    /// Writes, reads and waits for an index: when each is answered is the driver core's call.
+    private var waiters: Waiters<Waiter, ProposalID>
     /// Callers waiting for another member to apply an index: see `waitForAnotherMember`.
     private var memberWatchers: [(index: UInt64, applied: Set<NodeID>, pending: Pending<Void>)] = []
     // Random start: the leader keeps one pending ReadIndex per context, whichever member sent
@@ -72,6 +69,12 @@ public final class RaftDriver: @unchecked Sendable {
     /// Decides the order of each Ready's steps (the same core the simulator runs).
     private var core: DriverCore
     private let published: Mutex<DriverStatus>
+
+    /// A caller waiting on the log: a write for its result, a read or a wait for an index.
+    private enum Waiter {
+        case write(Pending<AppliedCommand>)
+        case index(Pending<UInt64>)
+    }
 
     /// A keyspace image and the applied index it is at.
     private typealias SnapshotImage = (appliedIndex: UInt64, data: [UInt8])
@@ -112,6 +115,9 @@ public final class RaftDriver: @unchecked Sendable {
         raft = Raft(config: config, storage: storage, rng: SplitMix64(seed: seed))
         lastSnapshotIndex = storage.snapshot().metadata.index
         core = DriverCore(durable: storage.hardState())
+        let tickNanoseconds = max(1, settings.tick.components.attoseconds / 1_000_000_000 + settings.tick.components.seconds * 1_000_000_000)
+        let timeoutNanoseconds = settings.requestTimeout.components.attoseconds / 1_000_000_000 + settings.requestTimeout.components.seconds * 1_000_000_000
+        waiters = Waiters(timeoutTicks: Int(max(1, timeoutNanoseconds / tickNanoseconds)))
         published = Mutex(DriverStatus(id: id))
         publishStatus()
     }
@@ -284,8 +290,7 @@ public final class RaftDriver: @unchecked Sendable {
         do {
             var index = try raft.propose(batch: batch.map(\.1))
             for (proposalID, _, pending) in batch {
-                pending.index = index
-                proposals[proposalID] = pending
+                waiters.proposed(.write(pending), key: proposalID, at: index)
                 index += 1
             }
         } catch {
@@ -311,7 +316,7 @@ public final class RaftDriver: @unchecked Sendable {
         nextReadContext += 1
         do {
             try raft.readIndex(context: context.bigEndianBytes)
-            reads[context] = pendings
+            waiters.readRequested(pendings.map(Waiter.index), context: context.bigEndianBytes)
         } catch {
             for pending in pendings { pending.fail(CommandLogError.dropped) }
         }
@@ -324,19 +329,18 @@ public final class RaftDriver: @unchecked Sendable {
         case .propose(let proposalID, let data, let pending):
             do {
                 try raft.propose(data)
-                pending.index = raft.lastIndex
-                proposals[proposalID] = pending
+                waiters.proposed(.write(pending), key: proposalID, at: raft.lastIndex)
             } catch {
                 pending.fail(CommandLogError.dropped)
             }
         case .readIndex(let pending):
             requestReadIndex(for: [pending])
         case .waitApplied(let index, let pending):
-            if raft.appliedIndex >= index { pending.succeed(raft.appliedIndex) } else { appliedWaiters.append((index, pending)) }
+            if let answer = waiters.awaitApplied(.index(pending), index: index, applied: raft.appliedIndex) { resume(answer) }
         case .confChange(let change, let pending):
             do {
                 try raft.proposeConfChange(change)
-                appliedWaiters.append((raft.lastIndex, pending))
+                _ = waiters.awaitApplied(.index(pending), index: raft.lastIndex, applied: raft.appliedIndex)
             } catch {
                 pending.fail(MembershipError.refused("\(error)"))
             }
@@ -351,7 +355,7 @@ public final class RaftDriver: @unchecked Sendable {
 
     private func process(_ ready: Ready) {
         var commands: [(index: UInt64, command: Command)] = []
-        var proposalAt: [UInt64: ProposalID] = [:]
+        var proposalAt: [(index: UInt64, key: ProposalID)] = []
         for entry in ready.committedEntries where entry.kind == .normal && !entry.data.isEmpty {
             // A committed entry this node cannot read stops it: skipping it would leave its
             // keyspace apart from every other member's (a missed rotation still serving the old
@@ -361,7 +365,7 @@ public final class RaftDriver: @unchecked Sendable {
                 return (ProposalID(bytes: id), try CommandEntry.command(in: entry.data))
             }
             commands.append((entry.index, command))
-            proposalAt[entry.index] = proposalID
+            proposalAt.append((entry.index, proposalID))
         }
         let lastCommitted = ready.committedEntries.last?.index ?? 0
         // The steps come from the driver core; this shell only performs them. What it writes
@@ -408,44 +412,40 @@ public final class RaftDriver: @unchecked Sendable {
                 if write == nil { write = (nil, false, true) } else { write?.applies = true }
             case .confirmReads(let states):
                 performWrite()
-                for state in states {
-                    let context = UInt64(bigEndianBytes: state.context) ?? 0
-                    for pending in reads.removeValue(forKey: context) ?? [] { confirmedReads.append((state.index, pending)) }
-                }
+                waiters.readsConfirmed(states)
             }
         }
         performWrite()
-        for result in results {
-            if let proposalID = proposalAt[result.index], let pending = proposals.removeValue(forKey: proposalID) {
-                pending.succeed(result)
-            }
+        let snapshotIndex = snapshotInstalled ? ready.snapshot?.metadata.index : nil
+        let applied = max(lastCommitted, snapshotIndex ?? 0, raft.appliedIndex)
+        var resultAt: [UInt64: AppliedCommand] = [:]
+        for result in results { resultAt[result.index] = result }
+        for answer in waiters.applied(through: applied, entries: proposalAt, snapshot: snapshotIndex) {
+            resume(answer, results: resultAt)
         }
-        if lastCommitted > 0 || snapshotInstalled {
-            failOverwrittenProposals(upTo: max(lastCommitted, ready.snapshot?.metadata.index ?? 0), kept: proposalAt)
-        }
-        let applied = max(lastCommitted, ready.snapshot?.metadata.index ?? 0, raft.appliedIndex)
-        resolveWaiters(applied: applied)
         if lastCommitted > 0 { maybeSnapshot(applied: lastCommitted) }
     }
 
-    /// A proposal whose index was committed with another entry was lost in a leader change.
-    private func failOverwrittenProposals(upTo index: UInt64, kept: [UInt64: ProposalID]) {
-        for (proposalID, pending) in proposals where pending.index <= index && kept[pending.index] != proposalID {
-            proposals[proposalID] = nil
-            pending.fail(CommandLogError.dropped)
+    /// Resumes the caller an answer of the driver core names.
+    private func resume(_ answer: Waiters<Waiter, ProposalID>.Answer, results: [UInt64: AppliedCommand] = [:]) {
+        switch answer {
+        case .applied(.write(let pending), let index):
+            // Applied without a result of its own cannot happen; if it did, the caller must
+            // not take it as refused.
+            if let result = results[index] { pending.succeed(result) } else { pending.fail(CommandLogError.timedOut) }
+        case .applied(.index(let pending), let index):
+            pending.succeed(index)
+        case .dropped(let waiter):
+            fail(waiter, CommandLogError.dropped)
+        case .unknown(let waiter), .timedOut(let waiter):
+            fail(waiter, CommandLogError.timedOut)
         }
     }
 
-    private func resolveWaiters(applied: UInt64) {
-        confirmedReads.removeAll { read in
-            guard read.index <= applied else { return false }
-            read.pending.succeed(read.index)
-            return true
-        }
-        appliedWaiters.removeAll { waiter in
-            guard waiter.index <= applied else { return false }
-            waiter.pending.succeed(waiter.index)
-            return true
+    private func fail(_ waiter: Waiter, _ error: any Error) {
+        switch waiter {
+        case .write(let pending): pending.fail(error)
+        case .index(let pending): pending.fail(error)
         }
     }
 
@@ -492,25 +492,7 @@ public final class RaftDriver: @unchecked Sendable {
     }
 
     private func expire(now: ContinuousClock.Instant) {
-        for (proposalID, pending) in proposals where pending.deadline <= now {
-            proposals[proposalID] = nil
-            pending.fail(CommandLogError.timedOut)
-        }
-        for (context, pendings) in reads where pendings.contains(where: { $0.deadline <= now }) {
-            for pending in pendings where pending.deadline <= now { pending.fail(CommandLogError.timedOut) }
-            let live = pendings.filter { $0.deadline > now }
-            reads[context] = live.isEmpty ? nil : live
-        }
-        confirmedReads.removeAll { read in
-            guard read.pending.deadline <= now else { return false }
-            read.pending.fail(CommandLogError.timedOut)
-            return true
-        }
-        appliedWaiters.removeAll { waiter in
-            guard waiter.pending.deadline <= now else { return false }
-            waiter.pending.fail(CommandLogError.timedOut)
-            return true
-        }
+        for answer in waiters.tick() { resume(answer) }
         memberWatchers.removeAll { watcher in
             guard watcher.pending.deadline <= now else { return false }
             watcher.pending.succeed(())
@@ -519,15 +501,8 @@ public final class RaftDriver: @unchecked Sendable {
     }
 
     private func failAll(_ error: any Error) {
-        for pending in proposals.values { pending.fail(error) }
-        for pending in reads.values.joined() { pending.fail(error) }
-        for read in confirmedReads { read.pending.fail(error) }
-        for waiter in appliedWaiters { waiter.pending.fail(error) }
+        for waiter in waiters.removeAll() { fail(waiter, error) }
         for watcher in memberWatchers { watcher.pending.fail(error) }
-        proposals = [:]
-        reads = [:]
-        confirmedReads = []
-        appliedWaiters = []
         memberWatchers = []
     }
 
@@ -599,8 +574,8 @@ public enum MembershipError: Error, Sendable, CustomStringConvertible {
 /// One caller waiting on the driver: resumed exactly once.
 final class Pending<Value: Sendable>: @unchecked Sendable {
     private var continuation: CheckedContinuation<Value, any Error>?
+    /// When a member watcher gives up (the log's waiters count ticks in the driver core).
     let deadline: ContinuousClock.Instant
-    var index: UInt64 = 0
 
     init(_ continuation: CheckedContinuation<Value, any Error>, deadline: ContinuousClock.Instant) {
         self.continuation = continuation

@@ -18,15 +18,18 @@ struct Client {
     var successesAfterHeal = 0
     /// Last value seen per key, so compare-and-set sometimes succeeds.
     var lastSeen: [Int: Int] = [:]
+    let readsOnly: Bool
 
-    init(id: Int, leaderGuess: NodeID) {
+    init(id: Int, leaderGuess: NodeID, readsOnly: Bool = false) {
         self.id = id
         self.leaderGuess = leaderGuess
+        self.readsOnly = readsOnly
     }
 
     mutating func makeInput(keys: Int, rng: inout SplitMix64) -> KeyValueModel.Input {
         let key = rng.below(keys)
         let value = id * 1_000_000 + nextOpID
+        if readsOnly { return .get(key: key) }
         switch rng.below(10) {
         case 0..<4:
             return .put(key: key, value: value)

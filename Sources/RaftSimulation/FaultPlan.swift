@@ -59,6 +59,12 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     /// append of a prefix of the leader's log with its current commit index, which may match
     /// only a prefix of a follower's log whose tail still conflicts (rules 3–5).
     public var replayRate: Double
+    /// Probability that a node that just granted its vote crashes before its disk's sync
+    /// could have completed: a vote that was not durable would be given twice.
+    public var voterCrashRate: Double
+    /// Client 0 only reads (a gateway rendering): it never times out on a leader that was
+    /// cut off, so it keeps asking one that may answer from a stale state.
+    public var readerClient: Bool
 
     static func drawn(from rng: inout SplitMix64) -> FaultPlan {
         func pick(_ values: [Double]) -> Double { values[rng.below(values.count)] }
@@ -88,7 +94,9 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             churnDelay: 0...[2, 5, 10, 30][rng.below(4)],
             powerCutShare: pick([0, 0.5, 1]),
             burstRate: pick([0, 0.1, 0.3]),
-            replayRate: pick([0, 0.1, 0.3]))
+            replayRate: pick([0, 0.1, 0.3]),
+            voterCrashRate: pick([0, 0.1, 0.3]),
+            readerClient: rng.chance(0.5))
     }
 
     public var description: String {
@@ -99,6 +107,6 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
             + "snapshotEvery=\(snapshotEvery) keep=\(snapshotKeep) "
             + "msgBytes=\(maxMessageBytes) inflight=\(maxInflight) leaderCrashes=\(pct(leaderCrashShare)) "
             + "leaderChurn=\(pct(leaderChurn)) churnDelay=\(churnDelay) clockSkew=\(clockSkew)ms checkQuorum=\(checkQuorum) clientTimeout=\(clientTimeout)ms preVote=\(preVote) powerCuts=\(pct(powerCutShare))"
-            + " bursts=\(pct(burstRate)) replays=\(pct(replayRate))"
+            + " bursts=\(pct(burstRate)) replays=\(pct(replayRate)) voterCrashes=\(pct(voterCrashRate)) readerClient=\(readerClient)"
     }
 }

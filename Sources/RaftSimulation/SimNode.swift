@@ -21,10 +21,14 @@ final class SimNode {
     var store = KeyValueStore()
     var appliedConf = ConfState()
     var applied: LogIndex = 0
-    /// Writes proposed here, by (client, opID), answered when applied here.
-    var pendingWrites: Set<ClientOp> = []
-    /// Reads whose ReadIndex came back, waiting for `applied` to reach their index.
-    var waitingReads: [(index: LogIndex, op: ClientOp, key: Int)] = []
+    /// The clients' writes and reads waiting here: the driver core's waiters, as a node's.
+    /// Clients give up on their own, so nothing here times out.
+    var waiters = Waiters<Command, ClientOp>(timeoutTicks: 1 << 40)
+    /// What the Ready being performed applied: each client write's index and output, and
+    /// the index of a snapshot installed.
+    var appliedWrites: [(index: LogIndex, key: ClientOp)] = []
+    var outputs: [LogIndex: KeyValueModel.Output] = [:]
+    var installedSnapshot: LogIndex?
     /// Commit index at the last safety check, to spot a leader's commit advancing.
     var lastObservedCommit: LogIndex = 0
     /// Removed from the cluster for good.
@@ -66,8 +70,14 @@ final class SimNode {
         pendingReady = nil
         pendingSteps = []
         unsyncedWrite = nil
-        pendingWrites = []
-        waitingReads = []
+        forgetWaiters()
+    }
+
+    func forgetWaiters() {
+        waiters = Waiters(timeoutTicks: waiters.timeoutTicks)
+        appliedWrites = []
+        outputs = [:]
+        installedSnapshot = nil
     }
 
     /// Writes what `persist` wrote to the disk (a sync, or a crash the OS survives).
@@ -83,8 +93,7 @@ final class SimNode {
         pendingReady = nil
         pendingSteps = []
         unsyncedWrite = nil
-        pendingWrites = []
-        waitingReads = []
+        forgetWaiters()
         incarnation += 1
     }
 }

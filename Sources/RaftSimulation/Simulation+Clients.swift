@@ -21,9 +21,10 @@ extension Simulation {
         do {
             if case .get = input {
                 try raft.readIndex(context: cmd.encoded())
+                n.waiters.readRequested([cmd], context: cmd.encoded())
             } else {
                 try raft.propose(cmd.encoded())
-                n.pendingWrites.insert(SimNode.ClientOp(client: c, opID: opID))
+                n.waiters.proposed(cmd, key: SimNode.ClientOp(client: c, opID: opID), at: raft.lastIndex)
             }
         } catch {
             respond(client: c, opID: opID, result: .notLeader(hint: raft.leader))

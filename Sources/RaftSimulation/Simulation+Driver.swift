@@ -23,21 +23,19 @@ extension Simulation {
                     n.store = KeyValueStore(snapshotData: snap.data)
                     n.appliedConf = snap.metadata.confState
                     n.applied = snap.metadata.index
+                    n.installedSnapshot = snap.metadata.index
                     log("node \(n.id) installed snapshot at \(snap.metadata.index)")
                 }
                 for entry in entries { apply(entry, at: n) }
             case .confirmReads(let states):
-                for read in states {
-                    guard let cmd = Command(decoding: read.context), case .get(let key) = cmd.input else { continue }
-                    n.waitingReads.append((read.index, SimNode.ClientOp(client: cmd.client, opID: cmd.opID), key))
-                }
+                n.waiters.readsConfirmed(states)
             }
         }
         guard writeUnsynced(n), let ready = n.pendingReady else { return }
         n.pendingReady = nil
         n.pendingSteps = []
         n.raft!.advance(ready)
-        serveReads(n)
+        answerWaiters(n)
         maybeSnapshot(n)
         afterStep(n)
     }
@@ -80,18 +78,33 @@ extension Simulation {
             let output = n.store.apply(cmd.input)
             let op = SimNode.ClientOp(client: cmd.client, opID: cmd.opID)
             appliedWrites.insert(op)
-            if n.pendingWrites.remove(op) != nil {
-                respond(client: cmd.client, opID: cmd.opID, result: .done(output))
-            }
+            n.appliedWrites.append((entry.index, op))
+            n.outputs[entry.index] = output
         }
     }
 
-    func serveReads(_ n: SimNode) {
-        let ready = n.waitingReads.filter { $0.index <= n.applied }
-        n.waitingReads.removeAll { $0.index <= n.applied }
-        for read in ready {
-            respond(client: read.op.client, opID: read.op.opID, result: .done(.value(n.store.read(read.key))))
+    /// Answers what the driver core says is answered now. A read is served from the state
+    /// as applied (at or past its confirmed index); a dropped write is refused without effect
+    /// (the client leaves it out of the history: were it applied after all, the check fails).
+    func answerWaiters(_ n: SimNode) {
+        let answers = n.waiters.applied(through: n.applied, entries: n.appliedWrites, snapshot: n.installedSnapshot)
+        for answer in answers {
+            switch answer {
+            case .applied(let cmd, let index):
+                if case .get(let key) = cmd.input {
+                    respond(client: cmd.client, opID: cmd.opID, result: .done(.value(n.store.read(key))))
+                } else if let output = n.outputs[index] {
+                    respond(client: cmd.client, opID: cmd.opID, result: .done(output))
+                }
+            case .dropped(let cmd):
+                respond(client: cmd.client, opID: cmd.opID, result: .notLeader(hint: n.raft?.leader ?? noNode))
+            case .unknown, .timedOut:
+                break // the client times out: the write may or may not have happened
+            }
         }
+        n.appliedWrites = []
+        n.outputs = [:]
+        n.installedSnapshot = nil
     }
 
     /// Compacts the log behind a fresh snapshot now and then, so lagging and new nodes

@@ -78,20 +78,25 @@ extension Simulation {
         retireRemovedNodes()
     }
 
-    /// The leader takes a burst of proposals (filler no client waits for, which the state
-    /// machine ignores) and is crashed or cut off within 2 ms: its appends are on their way,
-    /// maybe to a minority only, and its own write may not be synced.
+    /// The leader takes a burst of proposals and is crashed or cut off before, or soon after,
+    /// they reach its followers: its appends are on their way, maybe to a minority only, its
+    /// own write may not be synced, and it may not learn what its followers acknowledged.
     func burstAndDepose(_ leader: SimNode) {
         let count = rng.inRange(5...40)
+        propose(fillers: count, at: leader)
+        log("burst: leader \(leader.id) takes \(count) proposals and is deposed")
+        let when = now + rng.inRange(0...plan.delay.upperBound)
+        queue.push(rng.chance(0.5) ? .crash(leader.id, incarnation: leader.incarnation) : .isolate(leader.id), at: when)
+    }
+
+    /// Proposals no client waits for, which the state machine ignores.
+    func propose(fillers count: Int, at n: SimNode) {
         for _ in 0..<count {
             // Never 56 bytes long, so it never decodes as a client's command.
             let filler = [0xF1] + (0..<rng.below(40)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            try? leader.raft!.propose(filler)
+            try? n.raft?.propose(filler)
         }
-        log("burst: leader \(leader.id) takes \(count) proposals and is deposed")
-        afterStep(leader)
-        let when = now + rng.inRange(0...2)
-        queue.push(rng.chance(0.5) ? .crash(leader.id, incarnation: leader.incarnation) : .isolate(leader.id), at: when)
+        afterStep(n)
     }
 
     /// A process crash keeps what the node wrote (the OS has it); a power cut loses what was

@@ -5,17 +5,33 @@ extension Simulation {
     func send(_ m: Message) {
         transmit(m)
         guard phase == .faults, m.kind == .append || m.kind == .heartbeat else { return }
-        if m.kind == .append {
-            pastAppends.append(m)
-            if pastAppends.count > 64 { pastAppends.removeFirst() }
-        }
+        if m.kind == .append { remember(m) }
         guard rng.chance(plan.replayRate) else { return }
         // Half the time an append of the leader's current log, half an old message as sent.
-        let replay = rng.chance(0.5) ? prefixAppend(beside: m) : pastAppends.isEmpty ? nil : pastAppends[rng.below(pastAppends.count)]
+        let replay = rng.chance(0.5) ? prefixAppend(beside: m) : pastAppend()
         guard var replay else { return }
         replay.to = m.to
         if trace != nil { log("replay \(describe(replay))") }
         transmit(replay)
+    }
+
+    func remember(_ m: Message) {
+        if pastAppends.last?.first?.term != m.term {
+            pastAppends.append([])
+            if pastAppends.count > 16 { pastAppends.removeFirst() }
+        }
+        if pastAppends[pastAppends.count - 1].count < 8 {
+            pastAppends[pastAppends.count - 1].append(m)
+        } else {
+            pastAppends[pastAppends.count - 1][rng.below(8)] = m
+        }
+    }
+
+    /// An old append as it was sent, from a term drawn among the last 16.
+    func pastAppend() -> Message? {
+        guard !pastAppends.isEmpty else { return nil }
+        let term = pastAppends[rng.below(pastAppends.count)]
+        return term[rng.below(term.count)]
     }
 
     /// An append the same leader could have sent earlier in its term (any prefix of its log

@@ -73,8 +73,9 @@ public final class Simulation {
     var history: [(op: SimNode.ClientOp, operation: Operation<KeyValueModel.Input, KeyValueModel.Output>)] = []
     /// Client writes some node applied: what the log says took effect.
     var appliedWrites = Set<SimNode.ClientOp>()
-    /// The last appends sent, any leader, any term: what a network may deliver again late.
-    var pastAppends: [Message] = []
+    /// Appends sent in each of the last 16 terms (up to 8 a term, a sample): what a network
+    /// may deliver again late. Kept by term so that old terms stay in reach under load.
+    var pastAppends: [[Message]] = []
     var failure: String?
     var linearizabilityUndecided = false
     var events = 0
@@ -102,7 +103,7 @@ public final class Simulation {
             addNode(disk: disk)
         }
         for c in 0..<options.clients {
-            clients.append(Client(id: c, leaderGuess: NodeID(1 + rng.below(options.nodeCount))))
+            clients.append(Client(id: c, leaderGuess: NodeID(1 + rng.below(options.nodeCount)), readsOnly: c == 0 && plan.readerClient))
             queue.push(.clientNext(client: c), at: rng.inRange(0...20))
         }
         queue.push(.fault, at: Self.faultInterval)
@@ -215,6 +216,10 @@ public final class Simulation {
             guard phase == .faults, let n = node(id), !n.retired else { return }
             network.isolate([id], from: nodes.filter { !$0.retired && $0.id != id }.map(\.id))
             log("partition: node \(id) isolated")
+            if n.raft?.role == .leader && rng.chance(0.5) {
+                // Cut off without knowing it, it still takes proposals: a tail only it holds.
+                propose(fillers: rng.inRange(5...40), at: n)
+            }
             queue.push(.reconnect(id), at: now + rng.inRange(plan.churnDelay) + rng.inRange(50...1_000))
         case .reconnect(let id):
             network.reconnect(id)
@@ -256,6 +261,10 @@ public final class Simulation {
                     let when = now + rng.inRange(plan.churnDelay)
                     queue.push(rng.chance(0.5) ? .crash(n.id, incarnation: n.incarnation) : .isolate(n.id), at: when)
                 }
+            }
+            if phase == .faults, ready.messages.contains(where: { $0.kind == .voteResponse && !$0.reject }),
+               rng.chance(plan.voterCrashRate) {
+                queue.push(.crash(n.id, incarnation: n.incarnation), at: now + rng.inRange(plan.diskLatency))
             }
             do {
                 try checker.checkNewEntries(ready.entries, node: n.id, raft: raft)
