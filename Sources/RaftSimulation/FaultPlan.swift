@@ -62,8 +62,9 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     /// Probability that a node that just granted its vote crashes before its disk's sync
     /// could have completed: a vote that was not durable would be given twice.
     public var voterCrashRate: Double
-    /// Client 0 only reads (a gateway rendering): it never times out on a leader that was
-    /// cut off, so it keeps asking one that may answer from a stale state.
+    /// Client 0 only reads, always through one node (a gateway rendering): when that node
+    /// is a leader cut off from the others, it keeps asking it, and a read it answers
+    /// without a quorum's confirmation shows a stale state.
     public var readerClient: Bool
 
     static func drawn(from rng: inout SplitMix64) -> FaultPlan {

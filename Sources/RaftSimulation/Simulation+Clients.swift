@@ -9,7 +9,11 @@ extension Simulation {
         let input = clients[c].makeInput(keys: options.keys, rng: &rng)
         let opID = clients[c].nextOpID
         clients[c].nextOpID += 1
-        let target = rng.chance(0.15) ? randomLiveNode() : clients[c].leaderGuess
+        // A reader stays with its node (a gateway's), unless that node left the cluster.
+        if clients[c].readsOnly, !currentConf().members.contains(clients[c].leaderGuess) || node(clients[c].leaderGuess)?.retired ?? true {
+            clients[c].leaderGuess = randomLiveNode()
+        }
+        let target = clients[c].readsOnly ? clients[c].leaderGuess : rng.chance(0.15) ? randomLiveNode() : clients[c].leaderGuess
         clients[c].pending = Client.Pending(opID: opID, input: input, call: now, node: target)
         queue.push(.request(client: c, opID: opID, node: target, input: input), at: now + rng.inRange(1...3))
         queue.push(.clientTimeout(client: c, opID: opID), at: now + plan.clientTimeout)
@@ -43,7 +47,7 @@ extension Simulation {
         switch result {
         case .notLeader(let hint):
             // Refused without effect: it is not part of the history.
-            clients[c].leaderGuess = hint != noNode ? hint : randomLiveNode()
+            if !clients[c].readsOnly { clients[c].leaderGuess = hint != noNode ? hint : randomLiveNode() }
             queue.push(.clientNext(client: c), at: now + rng.inRange(1...10))
         case .done(let output):
             history.append((SimNode.ClientOp(client: c, opID: opID), Operation(client: c, input: pending.input, call: pending.call, output: output, returned: now)))

@@ -47,6 +47,11 @@ extension Simulation {
             if budget > 0 && up.count > 1 {
                 var shuffled = up
                 for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, rng.below(i + 1)) }
+                // Half the time the leader is among the cut: a leader that lost its network
+                // and may not know it yet.
+                if rng.chance(0.5), let leader = currentLeader(), let at = shuffled.firstIndex(of: leader.id) {
+                    shuffled.swapAt(0, at)
+                }
                 let all = live.map(\.id)
                 if rng.chance(0.5) {
                     let group = Array(shuffled.prefix(1 + rng.below(budget)))

@@ -4,8 +4,9 @@ import Raft
 extension Simulation {
     func send(_ m: Message) {
         transmit(m)
-        guard phase == .faults, m.kind == .append || m.kind == .heartbeat else { return }
-        if m.kind == .append { remember(m) }
+        guard phase == .faults else { return }
+        if m.kind == .append || m.kind == .vote { remember(m) }
+        guard m.kind == .append || m.kind == .heartbeat else { return }
         guard rng.chance(plan.replayRate) else { return }
         // Half the time an append of the leader's current log, half an old message as sent.
         let replay = rng.chance(0.5) ? prefixAppend(beside: m) : pastAppend()
@@ -27,7 +28,7 @@ extension Simulation {
         }
     }
 
-    /// An old append as it was sent, from a term drawn among the last 16.
+    /// An old append or vote request as it was sent, from a term drawn among the last 16.
     func pastAppend() -> Message? {
         guard !pastAppends.isEmpty else { return nil }
         let term = pastAppends[rng.below(pastAppends.count)]

@@ -73,8 +73,10 @@ public final class Simulation {
     var history: [(op: SimNode.ClientOp, operation: Operation<KeyValueModel.Input, KeyValueModel.Output>)] = []
     /// Client writes some node applied: what the log says took effect.
     var appliedWrites = Set<SimNode.ClientOp>()
-    /// Appends sent in each of the last 16 terms (up to 8 a term, a sample): what a network
-    /// may deliver again late. Kept by term so that old terms stay in reach under load.
+    /// Appends and vote requests sent in each of the last 16 terms (up to 8 a term, a
+    /// sample): what a network may deliver again late. Kept by term so that old terms stay
+    /// in reach under load; a vote request of the current term reaching a voter that lost
+    /// an unsynced vote asks it to vote twice.
     var pastAppends: [[Message]] = []
     var failure: String?
     var linearizabilityUndecided = false
@@ -202,7 +204,7 @@ public final class Simulation {
             history.append((SimNode.ClientOp(client: c, opID: opID), Operation(client: c, input: pending.input, call: pending.call, output: nil, returned: nil)))
             log("client \(c) op \(opID) \(pending.input) timed out")
             clients[c].pending = nil
-            clients[c].leaderGuess = randomLiveNode()
+            if !clients[c].readsOnly { clients[c].leaderGuess = randomLiveNode() }
             queue.push(.clientNext(client: c), at: now + 1)
         case .clientNext(let c):
             startOperation(client: c)
