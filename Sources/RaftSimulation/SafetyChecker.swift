@@ -162,6 +162,23 @@ struct SafetyChecker {
         }
     }
 
+    /// The votes that elected a leader are on the voters' disks: each voter's durable hard
+    /// state names the leader in its term, or has moved past that term (it can no longer
+    /// vote in it). A voter that answered before its vote was synced would, after a power
+    /// cut, be free to vote again in the same term: a second leader.
+    func checkVotesAreDurable(leader: NodeID, term: Term, voters: [(id: NodeID, durable: HardState)]) throws(Violation) {
+        let backing = voters.filter { $0.durable.term > term || ($0.durable.term == term && $0.durable.vote == leader) }
+        guard backing.count < voters.count / 2 + 1 else { return }
+        throw Violation(description: "Election Safety: node \(leader) leads term \(term) but only \(backing.map(\.id)) of voters \(voters.map(\.id)) hold that vote on disk")
+    }
+
+    /// A ReadIndex answer covers every entry committed before the read began (anywhere in
+    /// the cluster): a lower index serves a state older than a write already acknowledged.
+    func checkReadIndex(_ index: LogIndex, committedBeforeRead floor: LogIndex, node id: NodeID) throws(Violation) {
+        guard index < floor else { return }
+        throw Violation(description: "ReadIndex: node \(id) confirmed a read at index \(index), but \(floor) was committed before the read began")
+    }
+
     /// A snapshot must describe a committed prefix.
     func checkSnapshot(_ meta: SnapshotMetadata, node id: NodeID) throws(Violation) {
         let i = Int(meta.index)

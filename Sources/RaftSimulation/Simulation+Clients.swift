@@ -26,6 +26,7 @@ extension Simulation {
             if case .get = input {
                 try raft.readIndex(context: cmd.encoded())
                 n.waiters.readRequested([cmd], context: cmd.encoded())
+                readFloors[SimNode.ClientOp(client: c, opID: opID)] = highestCommit
             } else {
                 try raft.propose(cmd.encoded())
                 n.waiters.proposed(cmd, key: SimNode.ClientOp(client: c, opID: opID), at: raft.lastIndex)

@@ -28,6 +28,15 @@ extension Simulation {
                 }
                 for entry in entries { apply(entry, at: n) }
             case .confirmReads(let states):
+                for state in states {
+                    guard let cmd = Command(decoding: state.context),
+                          let floor = readFloors.removeValue(forKey: SimNode.ClientOp(client: cmd.client, opID: cmd.opID)) else { continue }
+                    do {
+                        try checker.checkReadIndex(state.index, committedBeforeRead: floor, node: n.id)
+                    } catch {
+                        failure = error.description
+                    }
+                }
                 n.waiters.readsConfirmed(states)
             }
         }

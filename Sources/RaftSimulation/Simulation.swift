@@ -71,6 +71,10 @@ public final class Simulation {
     var checker = SafetyChecker()
     /// Every operation a client saw end (answered or timed out), with who asked.
     var history: [(op: SimNode.ClientOp, operation: Operation<KeyValueModel.Input, KeyValueModel.Output>)] = []
+    /// The highest commit index any node has reached: what a read that begins now must see.
+    var highestCommit: LogIndex = 0
+    /// For each read under way, `highestCommit` when it began.
+    var readFloors: [SimNode.ClientOp: LogIndex] = [:]
     /// Client writes some node applied: what the log says took effect.
     var appliedWrites = Set<SimNode.ClientOp>()
     /// Appends and vote requests sent in each of the last 16 terms (up to 8 a term, a
@@ -257,6 +261,7 @@ public final class Simulation {
             let ready = raft.ready()
             if let soft = ready.softState {
                 log("node \(n.id) is \(soft.role) in term \(raft.term) (leader \(soft.leader))")
+                if soft.role == .leader { checkVotesDurable(leader: n, raft: raft) }
                 if soft.role == .leader && phase == .faults && rng.chance(plan.leaderChurn) {
                     // Depose the new leader soon: crash it, or cut it off so that what it
                     // appends stays on its own disk.
@@ -284,7 +289,17 @@ public final class Simulation {
             let before = n.lastObservedCommit
             try checker.observe(n.id, n.raft!)
             n.lastObservedCommit = n.raft!.commitIndex
+            highestCommit = max(highestCommit, n.raft!.commitIndex)
             if n.raft!.role == .leader && n.raft!.commitIndex > before { try checkCommitDurable(leader: n) }
+        } catch {
+            failure = error.description
+        }
+    }
+
+    func checkVotesDurable(leader n: SimNode, raft: Raft) {
+        let voters = raft.confState.voters.compactMap { id in node(id).map { (id: id, durable: $0.disk.hardState()) } }
+        do {
+            try checker.checkVotesAreDurable(leader: n.id, term: raft.term, voters: voters)
         } catch {
             failure = error.description
         }
