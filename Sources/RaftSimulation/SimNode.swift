@@ -29,6 +29,9 @@ final class SimNode {
     var appliedWrites: [(index: LogIndex, key: ClientOp)] = []
     var outputs: [LogIndex: KeyValueModel.Output] = [:]
     var installedSnapshot: LogIndex?
+    /// The highest index this node acknowledged to a leader, and in which term: within that
+    /// term the entries up to it never change (the leader's log agrees with them).
+    var acknowledged: (term: Term, index: LogIndex)?
     /// Commit index at the last safety check, to spot a leader's commit advancing.
     var lastObservedCommit: LogIndex = 0
     /// Removed from the cluster for good.
@@ -94,6 +97,7 @@ final class SimNode {
         pendingSteps = []
         unsyncedWrite = nil
         forgetWaiters()
+        acknowledged = nil
         incarnation += 1
     }
 }

@@ -9,7 +9,13 @@ extension Simulation {
         for (position, step) in steps.enumerated() {
             switch step {
             case .send(let messages):
-                for m in messages { send(m) }
+                for m in messages {
+                    if m.kind == .appendResponse && !m.reject {
+                        let before = n.acknowledged?.term == m.term ? n.acknowledged!.index : 0
+                        n.acknowledged = (m.term, max(before, m.index))
+                    }
+                    send(m)
+                }
             case .persist(let snapshot, let entries, let hardState):
                 n.unsyncedWrite = (snapshot, entries, hardState)
             case .sync:

@@ -41,6 +41,7 @@ extension Simulation {
     /// tail still conflicts, and carry a commit index beyond that prefix (rules 3–5).
     func prefixAppend(beside m: Message) -> Message? {
         guard let raft = node(m.from)?.raft, raft.role == .leader, raft.term == m.term else { return nil }
+        if rng.chance(0.5), let worst = prefixShortOfConflict(from: raft, to: m) { return worst }
         let base = m.kind == .append && rng.chance(0.5) ? m.index : min(raft.commitIndex, raft.lastIndex)
         let low = max(raft.firstIndex - 1, base >= 20 ? base - 20 : 0)
         guard base > low else { return nil }
@@ -50,6 +51,27 @@ extension Simulation {
         replay.index = prev
         replay.logTerm = prevTerm
         replay.entries = raft.entries(from: prev + 1, to: min(prev + 1 + LogIndex(rng.inRange(1...3)), raft.lastIndex + 1))
+        replay.commit = raft.commitIndex
+        return replay
+    }
+
+    /// The nemesis's pick, when the follower holds a conflicting tail: an append that matches
+    /// its log above its commit index and stops short of where the logs part.
+    func prefixShortOfConflict(from raft: Raft, to m: Message) -> Message? {
+        guard let follower = node(m.to)?.raft else { return nil }
+        let top = min(follower.lastIndex, raft.lastIndex)
+        guard follower.lastIndex > follower.commitIndex, top > follower.commitIndex else { return nil }
+        // Where the logs part: the highest index both hold with the same term.
+        var agreed = top
+        while agreed > follower.commitIndex, top - agreed < 64, follower.term(at: agreed) != raft.term(at: agreed) { agreed -= 1 }
+        guard follower.term(at: agreed) == raft.term(at: agreed), agreed < follower.lastIndex,
+              agreed > follower.commitIndex, follower.commitIndex >= raft.firstIndex - 1 else { return nil }
+        let prev = follower.commitIndex + LogIndex(rng.below(Int(agreed - follower.commitIndex)))
+        guard let term = raft.term(at: prev) else { return nil }
+        var replay = Message(kind: .append, from: m.from, to: m.to, term: m.term)
+        replay.index = prev
+        replay.logTerm = term
+        replay.entries = raft.entries(from: prev + 1, to: min(prev + 1 + LogIndex(rng.inRange(1...3)), agreed + 1))
         replay.commit = raft.commitIndex
         return replay
     }

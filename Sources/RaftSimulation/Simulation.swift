@@ -273,6 +273,9 @@ public final class Simulation {
                rng.chance(plan.voterCrashRate) {
                 queue.push(.crash(n.id, incarnation: n.incarnation), at: now + rng.inRange(plan.diskLatency))
             }
+            if let first = ready.entries.first, let ack = n.acknowledged, ack.term == raft.term, first.index <= ack.index {
+                failure = "Log Matching: node \(n.id) rewrote its log from \(first.index) in term \(ack.term), where it had acknowledged up to \(ack.index)"
+            }
             do {
                 try checker.checkNewEntries(ready.entries, node: n.id, raft: raft)
             } catch {
