@@ -93,6 +93,7 @@ extension Simulation {
             let output = n.store.apply(cmd.input)
             let op = SimNode.ClientOp(client: cmd.client, opID: cmd.opID)
             appliedWrites.insert(op)
+            if droppedWrites.contains(op) { failure = "node \(n.id) applied at \(entry.index) a write answered dropped" }
             n.appliedWrites.append((entry.index, op))
             n.outputs[entry.index] = output
         }
@@ -112,6 +113,9 @@ extension Simulation {
                     respond(client: cmd.client, opID: cmd.opID, result: .done(output))
                 }
             case .dropped(let cmd):
+                let op = SimNode.ClientOp(client: cmd.client, opID: cmd.opID)
+                droppedWrites.insert(op)
+                if appliedWrites.contains(op) { failure = "node \(n.id) answered dropped a write that was applied" }
                 respond(client: cmd.client, opID: cmd.opID, result: .notLeader(hint: n.raft?.leader ?? noNode))
             case .unknown, .timedOut:
                 break // the client times out: the write may or may not have happened

@@ -75,6 +75,8 @@ public final class Simulation {
     var highestCommit: LogIndex = 0
     /// For each read under way, `highestCommit` when it began.
     var readFloors: [SimNode.ClientOp: LogIndex] = [:]
+    /// Client writes a node answered "dropped": none may ever be applied.
+    var droppedWrites = Set<SimNode.ClientOp>()
     /// Client writes some node applied: what the log says took effect.
     var appliedWrites = Set<SimNode.ClientOp>()
     /// Appends and vote requests sent in each of the last 16 terms (up to 8 a term, a
